@@ -1,0 +1,94 @@
+// Shell behaviour: server clock, countdowns, theme, menu drawer, connection state, toasts.
+(function () {
+  "use strict";
+  const body = document.body;
+  const serverEpoch = Number(body.dataset.serverEpoch || 0) * 1000;
+  // Offset between the server clock and this device, measured at page load (UX §2.2).
+  const offset = serverEpoch ? serverEpoch - Date.now() : 0;
+  window.bancaNow = () => Date.now() + offset;
+
+  const fmtClock = new Intl.DateTimeFormat("es-CR", {timeZone: "America/Costa_Rica", hour: "numeric", minute: "2-digit", second: "2-digit", hour12: true});
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+  window.bancaCountdown = function (ms) {
+    if (ms <= 0) return "Cerrado";
+    const s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+  };
+
+  function tick() {
+    const now = window.bancaNow();
+    const clock = document.getElementById("reloj");
+    if (clock) clock.textContent = fmtClock.format(new Date(now));
+    document.querySelectorAll("[data-epoch]").forEach(el => {
+      const left = Number(el.dataset.epoch) * 1000 - now;
+      el.textContent = window.bancaCountdown(left);
+      el.classList.toggle("soon", left > 0 && left < 5 * 60 * 1000);
+      el.classList.toggle("closed", left <= 0);
+    });
+    document.dispatchEvent(new CustomEvent("banca:tick", {detail: {now}}));
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+
+  // Theme: follows prefers-color-scheme until the user picks one (stored locally and on the user).
+  const root = document.documentElement;
+  const saved = localStorage.getItem("banca-theme");
+  if (saved && !root.dataset.theme) root.dataset.theme = saved;
+  document.addEventListener("click", e => {
+    const t = e.target.closest("[data-theme-toggle]");
+    if (t) {
+      const dark = root.dataset.theme ? root.dataset.theme === "oscuro" : matchMedia("(prefers-color-scheme: dark)").matches;
+      root.dataset.theme = dark ? "claro" : "oscuro";
+      localStorage.setItem("banca-theme", root.dataset.theme);
+    }
+    const m = e.target.closest("[data-menu-toggle]");
+    if (m) {
+      const sb = document.getElementById("sidebar");
+      if (sb) { sb.classList.toggle("open"); m.setAttribute("aria-expanded", sb.classList.contains("open")); }
+    }
+  });
+
+  // Connection indicator.
+  function net() {
+    const el = document.getElementById("conexion");
+    if (!el) return;
+    el.textContent = navigator.onLine ? "En línea" : "Sin conexión";
+    el.classList.toggle("offline", !navigator.onLine);
+    document.body.classList.toggle("is-offline", !navigator.onLine);
+  }
+  addEventListener("online", net); addEventListener("offline", net);
+  document.addEventListener("DOMContentLoaded", net);
+
+  // Toasts: HX-Trigger {"toast": {"message": "...", "level": "success"}}; auto-hide 4 s, errors stay.
+  window.bancaToast = function (message, level) {
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const el = document.createElement("div");
+    el.className = "alert alert-" + (level || "success");
+    el.setAttribute("role", level === "error" ? "alert" : "status");
+    el.textContent = message;
+    const close = document.createElement("button");
+    close.className = "close"; close.type = "button"; close.setAttribute("aria-label", "Cerrar"); close.textContent = "×";
+    close.onclick = () => el.remove();
+    el.appendChild(close);
+    box.appendChild(el);
+    if (level !== "error") {
+      let timer = setTimeout(() => el.remove(), 4000);
+      el.addEventListener("mouseenter", () => clearTimeout(timer));
+      el.addEventListener("mouseleave", () => { timer = setTimeout(() => el.remove(), 2000); });
+    }
+  };
+  document.addEventListener("toast", e => window.bancaToast(e.detail.message, e.detail.level));
+  document.addEventListener("htmx:sendError", () => window.bancaToast("Sin conexión con el servidor. Intente de nuevo.", "error"));
+  document.addEventListener("htmx:responseError", e => {
+    if (e.detail.xhr && e.detail.xhr.status >= 500) window.bancaToast("Ocurrió un error inesperado. Intente de nuevo.", "error");
+  });
+
+  // Confirm dialogs: <button data-confirm="Texto">.
+  document.addEventListener("submit", e => {
+    const btn = e.submitter;
+    const msg = (btn && btn.dataset.confirm) || e.target.dataset.confirm;
+    if (msg && !confirm(msg)) { e.preventDefault(); e.stopPropagation(); }
+  }, true);
+})();
