@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import time
 import uuid
 
 from flask import Flask, g, request
@@ -42,15 +43,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app.db import install_sqlite_hooks
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         install_sqlite_hooks(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    limiter.init_app(app)
+    from app.auth.limits import init_limiter
+    init_limiter(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Ingrese para continuar."
@@ -61,10 +62,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    @app.before_request
+    """Request id first of all (so every log line, audit row and error page carries it)."""
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind N trusted proxies: remote_addr (rate limits, audit IP) comes from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    access_log = logging.getLogger("app.access")
+
     def _request_id():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming[:100] if incoming and incoming.isprintable() else uuid.uuid4().hex
+        g.request_id = clean_request_id(request.headers.get("X-Request-ID")) or uuid.uuid4().hex
+        g.request_started = time.monotonic()
+
+    # Runs before the limiter's and CSRF's hooks, which were registered earlier.
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
 
     @app.after_request
     def _headers(resp):
@@ -72,7 +84,23 @@ def register_request_hooks(app: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.endpoint != "static":
+            started = getattr(g, "request_started", None)
+            access_log.info("%s %s %s", request.method, request.path, resp.status_code, extra={
+                "method": request.method, "path": request.path, "status": resp.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1) if started else None,
+                "ip": request.remote_addr})
         return resp
+
+
+_REQUEST_ID_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+def clean_request_id(value: str | None) -> str | None:
+    """An incoming X-Request-ID, kept only if short and made of safe characters (no log injection)."""
+    if not value or len(value) > 100 or not set(value) <= _REQUEST_ID_OK:
+        return None
+    return value
 
 
 def register_blueprints(app: Flask) -> None:

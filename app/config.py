@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_DURATION = 0
+    # The session cookie lives as long as the absolute session lifetime (DOMAIN §20: 7 days);
+    # the server-side LoginSession row decides (revocation, idle timeout).
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops); 0 = none.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
     # Rate limits (DOMAIN §20); the benchmark raises them through the environment.
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -85,6 +86,13 @@ def register_error_handlers(app) -> None:
     def _csrf(err: CSRFError):
         return _error_response(400, "El formulario expiró o no es válido. Recargue la página e "
                                     "intente de nuevo.")
+
+    @app.errorhandler(RateLimitExceeded)
+    def _throttled(err: RateLimitExceeded):
+        # Our limits carry a Spanish error_message (app/auth/limits.py); others get the generic one.
+        message = err.description if getattr(err.limit, "error_message", None) else MESSAGES[429]
+        log.warning("rate limit exceeded on %s %s: %s", request.method, request.path, err.limit.limit)
+        return _error_response(429, message)
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -4,18 +4,11 @@ from __future__ import annotations
 import logging
 import sys
 
-from flask import g, has_request_context
-
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        rid = None
-        if has_request_context():
-            rid = getattr(g, "request_id", None)
-        else:
-            from app.audit.services import current_request_id
-            rid = current_request_id()
-        record.request_id = rid or "-"
+        from app.audit.services import current_request_id
+        record.request_id = current_request_id() or "-"
         return True
 
 

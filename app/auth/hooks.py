@@ -1,12 +1,64 @@
-"""Bind Flask-Login to the server-side session rows (DOMAIN §20)."""
+"""Bind Flask-Login to the server-side session rows (DOMAIN §20).
+
+The Flask cookie only carries the session token ("sid"); every request resolves it to a live
+LoginSession row and re-reads the user, so revocation, deactivation, idle timeout and role or
+ventana changes apply on the very next request.
+"""
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session as flask_session, url_for
 
 from app.htmx import is_htmx, is_poll
 
 
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after login, or None (open-redirect safe)."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if parts.path in ("/login", "/logout"):
+        return None
+    return target
+
+
+def _return_path() -> str | None:
+    """Where the user was: this GET page, or for HTMX the page in the browser (HX-Current-URL)."""
+    if is_htmx():
+        current = request.headers.get("HX-Current-URL")
+        if not current:
+            return None
+        parts = urlsplit(current)
+        if parts.netloc and parts.netloc != request.host:
+            return None
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return safe_next(path)
+    if request.method != "GET":
+        return None
+    return safe_next(request.full_path.rstrip("?"))
+
+
+_REQUEST_IDENTITY_KEYS = ("_login_user", "_scope", "login_session", "session_expired")
+
+
+def _forget_identity() -> None:
+    """Resolve identity afresh on every request. `g` belongs to the app context, which outlives a
+    request when one is pushed around several requests (the test fixtures, scripts)."""
+    for key in _REQUEST_IDENTITY_KEYS:
+        g.pop(key, None)
+
+
 def install_login_hooks(app, login_manager) -> None:
+    # Identity lives in the LoginSession row; Flask-Login's IP/UA session protection adds nothing.
+    login_manager.session_protection = None
+    # Before the CSRF and rate-limit hooks (registered earlier), which may read current_user.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_identity)
+
     @login_manager.request_loader
     def _load_from_session(_request):
         from app.auth.services import resolve_session
@@ -19,7 +71,7 @@ def install_login_hooks(app, login_manager) -> None:
             flask_session.pop("sid", None)
             g.session_expired = True
             if db.session.dirty:
-                db.session.commit()
+                db.session.commit()  # the row was marked revoked (idle, expired, inactive user)
             return None
         user, login = resolved
         if db.session.dirty:
@@ -29,14 +81,15 @@ def install_login_hooks(app, login_manager) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        target = request.full_path if request.method == "GET" else None
-        if target and target.endswith("?"):
-            target = target[:-1]
-        params = {"next": target} if target and not is_htmx() else {}
+        params = {}
         if getattr(g, "session_expired", False) or flask_session.get("uid"):
             params["expirada"] = 1
+        target = _return_path()
+        if target:
+            params["next"] = target
         url = url_for("auth.login", **params)
         if is_htmx():
+            # htmx must not swap the login page into a fragment (STYLE.md "HTMX").
             resp = app.response_class("", status=401)
             resp.headers["HX-Redirect"] = url
             return resp

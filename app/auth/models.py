@@ -47,6 +47,9 @@ class User(UserMixin, TimestampMixin, SoftDeleteMixin, Base):
     # Bumped whenever role/ventana/banca/active/password change: invalidates cached identity.
     identity_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[datetime | None]
+    # Declared here because flask_login.UserMixin.is_active (a plain property, first in the MRO)
+    # would otherwise hide SoftDeleteMixin's column: the table had no is_active at all.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"), nullable=False)
 
     banca = relationship("Banca", lazy="joined")
     ventana = relationship("Ventana", lazy="joined")

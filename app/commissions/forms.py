@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField
+from wtforms import FieldList, Form, FormField, HiddenField, StringField
 
 from app.commissions import calc
 from app.tz import cr_day_bounds, to_cr
@@ -24,8 +24,8 @@ _CR_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
 class RuleRowForm(Form):
     id = HiddenField()
-    loteria_id = SelectField("Lotería", choices=[("", "Todas")], validate_choice=False)
-    bet_type = SelectField("Tipo", choices=BET_TYPE_CHOICES, validate_choice=False)
+    loteria_id = StringField("Lotería")  # <select>s are rendered from the choices in the template
+    bet_type = StringField("Tipo")
     multiplier_value = StringField("Multiplicador")
     percent = StringField("%")
 
@@ -41,8 +41,8 @@ class ProbeForm(Form):
     """The "Probar" box (prefix probar-); plain Form: the page's CSRF token covers the request."""
 
     monto = StringField("Monto")
-    loteria_id = SelectField("Lotería", choices=[("", "Otra")], validate_choice=False)
-    tipo = SelectField("Tipo", choices=PROBE_BET_TYPE_CHOICES, validate_choice=False)
+    loteria_id = StringField("Lotería")
+    tipo = StringField("Tipo", default=calc.NUMERO)
     multiplicador = StringField("Multiplicador")
     fecha = StringField("Fecha")
 
@@ -62,6 +62,12 @@ def form_data_from_document(doc: dict | None) -> dict:
                    "bet_type": r.get("bet_type") or "", "multiplier_value": _num_text(r.get("multiplier_value")),
                    "percent": _num_text(r.get("percent"))} for r in doc.get("rules") or []],
     }
+
+
+def vigencia_dates(doc: dict | None) -> tuple[date | None, date | None]:
+    """(Desde, Hasta) CR dates of a stored document, as the editor shows them."""
+    doc = doc or {}
+    return _from_date(doc.get("effective_from")), _to_date(doc.get("effective_to"))
 
 
 def form_rows(form: PolicyForm) -> list[dict]:

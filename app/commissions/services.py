@@ -23,6 +23,7 @@ LEVEL_VENTANA = "ventana"
 LEVEL_USUARIO = "usuario"
 LEVELS = (LEVEL_BANCA, LEVEL_VENTANA, LEVEL_USUARIO)
 _TARGET_TYPE = {LEVEL_BANCA: "banca", LEVEL_VENTANA: "ventana", LEVEL_USUARIO: "user"}
+_LEVEL_ALIASES = {"user": LEVEL_USUARIO, "vendedor": LEVEL_USUARIO}
 AUDIT_ACTION = "COMMISSION_POLICY_UPDATE"
 
 
@@ -73,6 +74,7 @@ class SaveResult:
 def get_policy(*, session, scope: Scope, level: str, entity_id) -> PolicyTarget:
     """Load a policy target the caller may read; raises NotFound, OutOfScope, Conflict (not a vendedor)."""
     entity_id = _uuid(entity_id)
+    level = _LEVEL_ALIASES.get(level, level)
     if level == LEVEL_BANCA:
         banca = session.get(Banca, entity_id)
         if banca is None:
@@ -161,6 +163,18 @@ def apply_policy(*, session, target: PolicyTarget, document: dict | None, actor_
            details={"level": target.level, "before": before, "after": document,
                     **({"reason": reason} if reason else {})})
     return SaveResult(target, True, document)
+
+
+def clear_vendedor_policy(*, session, user: User, actor_id, reason: str = "cambio de ventana") -> bool:
+    """Drop a vendedor's own policy (DOMAIN §2: moving him to another ventana); audited. True if cleared.
+
+    For the org service that moves the vendedor, in its transaction; no permission check here.
+    """
+    if user.commission_policy is None:
+        return False
+    ventana = user.ventana
+    target = PolicyTarget(LEVEL_USUARIO, user, ventana.banca, ventana, can_edit=True, can_see_listero=True)
+    return apply_policy(session=session, target=target, document=None, actor_id=actor_id, reason=reason).changed
 
 
 def _describe_change(target: PolicyTarget, document: dict | None, reason: str | None) -> str:

@@ -21,9 +21,9 @@ CUTOFF_GRACE = timedelta(seconds=1)
 FILTER_ALL = "all"
 FILTER_REVENTADO = "REVENTADO"
 FILTER_TICKET = "TICKET"
-# Accumulator rows of the ticket totals (filter TICKET) use this number: NULL would defeat the
-# unique key on PostgreSQL.
-TICKET_NUMBER = "*"
+# Accumulator rows of the ticket totals (filter TICKET) use this number (ExposureAccumulator:
+# '' for TICKET rows): NULL would defeat the unique key on PostgreSQL.
+TICKET_NUMBER = ""
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -209,7 +209,11 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class Availability:
-    """What is still sellable on a number for one ticket (balances view, §10.3)."""
+    """What is still sellable on a number for one ticket (balances view, §10.3).
+
+    ``limit`` is the accumulated limit L (None when the rule only caps each ticket),
+    ``per_ticket`` the per-ticket cap min(max_amount, D).
+    """
 
     number: str
     remaining: Decimal

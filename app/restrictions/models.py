@@ -52,4 +52,8 @@ class RestrictionRule(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     deactivated_reason: Mapped[str | None] = mapped_column(String(200))
     deactivated_at: Mapped[datetime | None]
+    deactivated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Auto-date rules: today's number as stored by the rules job, for display and health (§10.6).
+    auto_date_number: Mapped[str | None] = mapped_column(String(3))
+    auto_date_refreshed_on: Mapped[date | None]

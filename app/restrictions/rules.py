@@ -192,6 +192,43 @@ def blocked_multiplier_ids(
     return blocked
 
 
+def _covers_value(first: Any, second: Any) -> bool:
+    return first is None or first == second
+
+
+def _covers_numbers(first: RuleSpec, second: RuleSpec) -> bool:
+    if first.number is None and not first.is_auto_date:
+        return True
+    return first.number == second.number and first.is_auto_date == second.is_auto_date
+
+
+def covering_rule(rule: RuleSpec, rules: Iterable[RuleSpec]) -> RuleSpec | None:
+    """A rule that always wins before ``rule`` wherever ``rule`` could apply (it never matches).
+
+    Same kind, earlier in the §10.2 order, and no narrower in lotería, sorteo, date, hour, number
+    and multiplier: e.g. a vendedor's all-numbers limit covers every banca number limit.
+    """
+    for other in sorted(rules, key=lambda r: r._order):
+        if other is rule or other._order >= rule._order:
+            break
+        if other.kind is not rule.kind or not other.is_active:
+            continue
+        if not (_covers_value(other.loteria_id, rule.loteria_id)
+                and _covers_value(other.sorteo_id, rule.sorteo_id)
+                and _covers_value(other.applies_to_date, rule.applies_to_date)
+                and _covers_value(other.applies_to_hour, rule.applies_to_hour)):
+            continue
+        if rule.kind is Kind.MULTIPLIER and not (
+            other.multiplier_id == rule.multiplier_id
+            or other.multiplier_kind == rule.multiplier_kind == BetType.REVENTADO
+        ):
+            continue
+        if rule.kind in (Kind.NUMBER_LIMIT, Kind.MULTIPLIER) and not _covers_numbers(other, rule):
+            continue
+        return other
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Cutoff (§10.5)
 
@@ -295,7 +332,7 @@ def required_accumulators(
     """Every accumulator row this ticket feeds and its delta, in a fixed (lock) order.
 
     Every sale feeds the vendedor, ventana and banca scopes with filter 'all' per number, its
-    multiplier (or 'REVENTADO') per number, and the TICKET row (number '*') with the ticket
+    multiplier (or 'REVENTADO') per number, and the TICKET row (number '') with the ticket
     total, so that any rule — present or future — finds its A(n) and S (§11.1). ``rules`` is
     accepted for symmetry and does not change the set. Negate the deltas for cancel / exclude.
     """
@@ -551,7 +588,7 @@ def _availability_of(group: _Group, ctx: SaleContext, totals: _Totals) -> Availa
     return Availability(
         number=group.number,
         remaining=remaining,
-        limit=limit if limit is not None else per_ticket,
+        limit=limit,
         accumulated=accumulated,
         scope=scope_type,
         level=group.rule.level,
@@ -620,7 +657,7 @@ __all__ = [
     "Kind", "Level",
     "Line", "RuleSpec", "SaleContext", "ScopeType", "Violation", "accumulation_scope",
     "applicable_rules", "availability", "blocked_multiplier_ids", "check_cutoff", "check_ticket",
-    "closing_instant", "derive_kind", "dynamic_limit", "format_colones", "format_multiplier_value",
+    "closing_instant", "covering_rule", "derive_kind", "dynamic_limit", "format_colones", "format_multiplier_value",
     "is_open_at", "match_multiplier_rule", "match_number_rule", "precheck_ticket",
     "required_accumulators", "resolve_cutoff", "rule_limits", "ticket_total_limit",
     "ticket_total_rule", "violation_messages",

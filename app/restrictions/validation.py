@@ -67,11 +67,11 @@ def _is_set(value: Any) -> bool:
     return value is not None and value is not False and value != ""
 
 
-def _foreign_fields(rule: RuleSpec) -> list[FieldError]:
-    allowed = _KIND_FIELDS[rule.kind]
-    kind = KIND_LABELS[rule.kind]
+def _foreign_fields(rule: RuleSpec, kind: Kind) -> list[FieldError]:
+    allowed = _KIND_FIELDS[kind]
+    label = KIND_LABELS[kind]
     return [
-        FieldError(name, f"«{FIELD_LABELS[name]}» no corresponde a una regla de tipo {kind}")
+        FieldError(name, f"«{FIELD_LABELS[name]}» no corresponde a una regla de tipo {label}")
         for name in sorted(_ALL_FIELDS - allowed)
         if _is_set(getattr(rule, name))
     ]
@@ -143,11 +143,36 @@ def _kind_errors(rule: RuleSpec) -> list[FieldError]:
     return errors
 
 
-def validate_rule(rule: RuleSpec, *, today: date | None = None, digits: int | None = None) -> list[FieldError]:
-    """Every problem with a rule's fields; ``today`` (CR) enables the past-date check."""
+def _expected_kind_errors(rule: RuleSpec, expected: Kind) -> list[FieldError]:
+    """The form's chosen type must be the kind the fields produce (§10.1: one kind per rule)."""
+    if rule.kind is expected:
+        return []
+    foreign = _foreign_fields(rule, expected)
+    if foreign:
+        return foreign
+    missing = {
+        Kind.MULTIPLIER: ("multiplier_id", "Elija el multiplicador"),
+        Kind.TICKET_TOTAL: ("max_ticket_total", "Indique el total máximo por tiquete"),
+        Kind.NUMBER_LIMIT: ("number", "Indique números, «Fecha del día» o algún monto"),
+        Kind.CUTOFF: ("sales_cutoff_minutes", "Indique los minutos de corte"),
+    }[expected]
+    return [FieldError(*missing)]
+
+
+def validate_rule(
+    rule: RuleSpec,
+    *,
+    today: date | None = None,
+    digits: int | None = None,
+    expected_kind: Kind | None = None,
+) -> list[FieldError]:
+    """Every problem with a rule's fields; ``today`` (CR) enables the past-date check and
+    ``expected_kind`` (the type chosen in the form, or the kind before an edit) must match."""
+    if expected_kind is not None and rule.kind is not expected_kind:
+        return [*_expected_kind_errors(rule, expected_kind), *_time_errors(rule, today)]
     return [
         *_kind_errors(rule),
-        *_foreign_fields(rule),
+        *_foreign_fields(rule, rule.kind),
         *_number_errors(rule, digits),
         *_amount_errors(rule),
         *_time_errors(rule, today),

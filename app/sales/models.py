@@ -161,16 +161,16 @@ class ExposureAccumulator(Base):
 
     __tablename__ = "exposure_accumulators"
     __table_args__ = (
-        UniqueConstraint("sorteo_id", "number", "scope_type", "scope_id", "filter"),
         CheckConstraint("scope_type IN ('vendedor', 'ventana', 'banca')", name="scope_type"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    sorteo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sorteos.id"))
-    number: Mapped[str] = mapped_column(String(3))  # '' for TICKET rows
-    scope_type: Mapped[str] = mapped_column(String(10))
-    scope_id: Mapped[uuid.UUID]
-    filter: Mapped[str] = mapped_column(String(40))  # 'all' | multiplier uuid | 'REVENTADO' | 'TICKET'
+    # The key is the primary key (no surrogate id): the upsert's ON CONFLICT target, and no
+    # sequence value burnt per row on every sale (~20 rows a ticket would exhaust an int4 id).
+    sorteo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sorteos.id"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(3), primary_key=True)  # '' for TICKET rows
+    scope_type: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    filter: Mapped[str] = mapped_column(String(40), primary_key=True)  # 'all' | multiplier uuid | 'REVENTADO' | 'TICKET'
     amount: Mapped[money] = mapped_column(default=Decimal(0))
 
 

@@ -34,13 +34,17 @@
   // Theme: follows prefers-color-scheme until the user picks one (stored locally and on the user).
   const root = document.documentElement;
   const saved = localStorage.getItem("banca-theme");
-  if (saved && !root.dataset.theme) root.dataset.theme = saved;
+  // A logged-in user's choice comes from the server (user.settings.theme); "" = follow the system.
+  if (saved && !root.dataset.theme && !root.hasAttribute("data-theme-user")) root.dataset.theme = saved;
   document.addEventListener("click", e => {
     const t = e.target.closest("[data-theme-toggle]");
     if (t) {
       const dark = root.dataset.theme ? root.dataset.theme === "oscuro" : matchMedia("(prefers-color-scheme: dark)").matches;
       root.dataset.theme = dark ? "claro" : "oscuro";
       localStorage.setItem("banca-theme", root.dataset.theme);
+      // The enclosing form (top bar) stores the choice on the user (POST /mi-cuenta/tema).
+      const value = t.form && t.form.querySelector("[data-theme-value]");
+      if (value) value.value = root.dataset.theme;
     }
     const m = e.target.closest("[data-menu-toggle]");
     if (m) {

@@ -114,3 +114,27 @@ def test_out_of_window_policy_is_skipped(own, ventana, offset_minutes):
     level = calc.resolve_vendedor(own, ventana, None, AT).level
     effective = start <= AT < start + timedelta(hours=1)
     assert level == ("vendedor" if effective else "ventana")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20)
+rule_like = st.dictionaries(st.sampled_from(["id", "loteria_id", "bet_type", "multiplier_value", "percent", "x"]),
+                            json_values, max_size=6)
+doc_like = st.fixed_dictionaries({}, optional={
+    "version": st.sampled_from([1, 2, "1", None, True]), "default_percent": json_values,
+    "effective_from": json_values, "effective_to": json_values,
+    "rules": st.one_of(json_values, st.lists(rule_like, max_size=5))})
+
+
+@settings(max_examples=300)
+@given(st.one_of(json_values, doc_like))
+def test_any_json_either_validates_or_raises_policy_error(doc):
+    try:
+        normalised = calc.validate_policy(doc)
+    except calc.PolicyError as exc:
+        assert exc.errors and all(isinstance(m, str) and m for m in exc.errors.values())
+        assert calc.compile_policy(doc) is None if isinstance(doc, dict) else True
+    else:
+        assert calc.validate_policy(normalised) == normalised

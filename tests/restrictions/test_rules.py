@@ -23,7 +23,7 @@ from app.restrictions.rules import (
     resolve_cutoff,
     ticket_total_rule,
 )
-from restrictions_engine_helpers import (
+from tests.restrictions.restrictions_engine_helpers import (
     B, M85, M90, NICA, NOW, OTHER_SORTEO, ROJA, SCHEDULED, SORTEO, T0, TICA, V, W, X, Y, Z,
     cr, ctx, feed, num, rev, rule, uid,
 )
@@ -209,7 +209,7 @@ class TestExampleB:
                                              Level.VENTANA, R2.id, None, False)
         assert (avail["07"].remaining, avail["07"].limit, avail["07"].accumulated) == (500, 3_000, 2_500)
         assert avail["07"].scope is ScopeType.BANCA
-        assert (avail["44"].remaining, avail["44"].per_ticket) == (5_000, 5_000)
+        assert (avail["44"].remaining, avail["44"].per_ticket, avail["44"].limit) == (5_000, 5_000, None)
 
     def test_no_rule_means_sin_tope(self):
         assert availability([R2], ["44"], ctx(), {}) == {"44": None}
@@ -493,7 +493,7 @@ class TestAccumulators:
             assert keys[AccKey(SORTEO, "07", scope, sid, "all")] == 1_500
             assert keys[AccKey(SORTEO, "07", scope, sid, str(M85))] == 500
             assert keys[AccKey(SORTEO, "07", scope, sid, str(M90))] == 1_000
-            assert keys[AccKey(SORTEO, "*", scope, sid, "TICKET")] == 5_000
+            assert keys[AccKey(SORTEO, "", scope, sid, "TICKET")] == 5_000
         assert len(rows) == 3 * 7
         shuffled = required_accumulators(None, list(reversed(lines)), ctx())
         assert [k for k, _ in shuffled] == [k for k, _ in rows]

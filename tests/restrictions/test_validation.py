@@ -14,7 +14,7 @@ from app.restrictions.parsing import (
     parse_whole_amount,
 )
 from app.restrictions.validation import uniqueness_key, validate_rule
-from restrictions_engine_helpers import M85, TICA, V, X, rule
+from tests.restrictions.restrictions_engine_helpers import M85, TICA, V, X, rule
 
 TODAY = date(2026, 3, 7)
 

@@ -1,0 +1,322 @@
+"""The sale's hot path in SQLAlchemy Core (DOMAIN §11, PERFORMANCE.md): few round trips, no ORM
+unit of work.
+
+A sale costs these statements inside the caller's transaction:
+  1. `load_head`: vendedor + ventana + banca flags, sorteo + lotería, ConfigVersion and any
+     ticket already holding the idempotency key — one SELECT.
+  2. `Strategy.reserve`: the exposure accumulator upsert of the rows the limit check needs
+     (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, rows in a fixed order), which row-locks
+     them until commit and returns the new totals.
+  3. `insert_sale`: on PostgreSQL ONE statement — a CTE that upserts the deferred accumulator
+     rows (the per-scope TICKET rows), then takes the daily ticket counter, inserts the ticket
+     (ON CONFLICT on the idempotency key DO NOTHING), its jugadas and its audit row. The shared
+     locks (TICKET rows, counter) are taken last and held only until the commit.
+On SQLite the same steps run as separate Core statements inside BEGIN IMMEDIATE.
+
+Lock order (deadlock freedom): number accumulator rows (sorted) → TICKET rows (sorted) →
+ticket counter. Everything that touches accumulators (sale, cancel, restore, exclusions) must
+follow it; `ordered` gives the order.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, bindparam, insert, literal, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.audit.models import ActivityLog
+from app.auth.models import User
+from app.draws.models import Loteria, Sorteo
+from app.org.models import Banca, ConfigVersion, Ventana
+from app.restrictions.domain import FILTER_TICKET, AccKey
+from app.sales.models import ExposureAccumulator, Jugada, Ticket, TicketCounter
+
+TICKET_NUMBER_MARK = "@@TICKET_NUMBER@@"  # replaced by the ticket number inside the statement
+
+_users, _ventanas, _bancas = User.__table__, Ventana.__table__, Banca.__table__
+_sorteos, _loterias, _versions = Sorteo.__table__, Loteria.__table__, ConfigVersion.__table__
+_tickets, _jugadas, _acc = Ticket.__table__, Jugada.__table__, ExposureAccumulator.__table__
+_counters, _logs = TicketCounter.__table__, ActivityLog.__table__
+
+
+# ------------------------------------------------------------------------------ 1. head
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """Everything step 2–3 of §9.2 need, read fresh (never cached) in one SELECT."""
+
+    vendedor_id: uuid.UUID
+    vendedor_name: str
+    vendedor_role: str
+    vendedor_active: bool
+    ventana_id: uuid.UUID | None
+    ventana_active: bool
+    banca_id: uuid.UUID | None
+    banca_active: bool
+    sorteo_id: uuid.UUID | None
+    sorteo_banca_id: uuid.UUID | None
+    loteria_id: uuid.UUID | None
+    sorteo_name: str | None
+    sorteo_status: str | None
+    sorteo_active: bool
+    scheduled_at: datetime | None
+    digits: int | None
+    loteria_active: bool
+    loteria_name: str | None
+    version: int
+    existing_ticket_id: uuid.UUID | None
+    existing_hash: str | None
+
+
+_HEAD = (
+    select(
+        _users.c.id, _users.c.name, _users.c.role,
+        (_users.c.is_active & _users.c.deleted_at.is_(None)).label("u_active"),
+        _users.c.ventana_id,
+        (_ventanas.c.is_active & _ventanas.c.deleted_at.is_(None)).label("v_active"),
+        _ventanas.c.banca_id,
+        (_bancas.c.is_active & _bancas.c.deleted_at.is_(None)).label("b_active"),
+        _sorteos.c.id.label("sorteo_id"), _sorteos.c.banca_id.label("s_banca"), _sorteos.c.loteria_id,
+        _sorteos.c.name.label("s_name"), _sorteos.c.status, _sorteos.c.is_active.label("s_active"),
+        _sorteos.c.scheduled_at, _sorteos.c.digits,
+        (_loterias.c.is_active & _loterias.c.deleted_at.is_(None)).label("l_active"),
+        _loterias.c.name.label("l_name"), _versions.c.version,
+        _tickets.c.id.label("t_id"), _tickets.c.idempotency_hash,
+    )
+    .select_from(
+        _users.outerjoin(_ventanas, _ventanas.c.id == _users.c.ventana_id)
+        .outerjoin(_bancas, _bancas.c.id == _ventanas.c.banca_id)
+        .outerjoin(_sorteos, _sorteos.c.id == bindparam("sorteo_id", type_=_sorteos.c.id.type))
+        .outerjoin(_loterias, _loterias.c.id == _sorteos.c.loteria_id)
+        .outerjoin(_versions, _versions.c.banca_id == _ventanas.c.banca_id)
+        .outerjoin(_tickets, _tickets.c.idempotency_key == bindparam("key", type_=_tickets.c.idempotency_key.type))
+    )
+    .where(_users.c.id == bindparam("vendedor_id", type_=_users.c.id.type))
+)
+
+
+def load_head(conn, *, vendedor_id, sorteo_id, key: str) -> Head | None:
+    """The sale's first statement; None when the vendedor does not exist."""
+    row = conn.execute(_HEAD, {"vendedor_id": vendedor_id, "sorteo_id": sorteo_id, "key": key}).first()
+    if row is None:
+        return None
+    return Head(
+        vendedor_id=row[0], vendedor_name=row[1], vendedor_role=getattr(row[2], "value", row[2]),
+        vendedor_active=bool(row[3]), ventana_id=row[4], ventana_active=bool(row[5]),
+        banca_id=row[6], banca_active=bool(row[7]), sorteo_id=row[8], sorteo_banca_id=row[9],
+        loteria_id=row[10], sorteo_name=row[11], sorteo_status=getattr(row[12], "value", row[12]),
+        sorteo_active=bool(row[13]), scheduled_at=row[14], digits=row[15], loteria_active=bool(row[16]),
+        loteria_name=row[17], version=row[18] or 0, existing_ticket_id=row[19], existing_hash=row[20],
+    )
+
+
+def find_by_key(conn, key: str) -> tuple[uuid.UUID, str] | None:
+    """(ticket id, payload hash) holding an idempotency key — a fresh statement (fresh snapshot)."""
+    row = conn.execute(select(_tickets.c.id, _tickets.c.idempotency_hash)
+                       .where(_tickets.c.idempotency_key == key)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+# ------------------------------------------------------------------------------ 2. accumulators
+
+def _sort_key(key: AccKey) -> tuple[str, ...]:
+    return tuple(str(part) for part in key)
+
+
+def ordered(rows: Iterable[tuple[AccKey, Decimal]]) -> list[tuple[AccKey, Decimal]]:
+    """The global lock order: number rows sorted, then TICKET rows sorted."""
+    rows = list(rows)
+    return (sorted((r for r in rows if r[0].filter != FILTER_TICKET), key=lambda r: _sort_key(r[0]))
+            + sorted((r for r in rows if r[0].filter == FILTER_TICKET), key=lambda r: _sort_key(r[0])))
+
+
+def split_ticket_rows(rows: Sequence[tuple[AccKey, Decimal]]):
+    """(number rows, TICKET rows), each in lock order."""
+    rows = ordered(rows)
+    return ([r for r in rows if r[0].filter != FILTER_TICKET],
+            [r for r in rows if r[0].filter == FILTER_TICKET])
+
+
+_PG_UPSERT = (
+    "INSERT INTO exposure_accumulators AS e (sorteo_id, number, scope_type, scope_id, filter, amount) "
+    "SELECT %(sorteo)s::uuid, u.n, u.t, u.i, u.f, u.a FROM unnest(%(n)s::varchar[], %(t)s::varchar[], "
+    "%(i)s::uuid[], %(f)s::varchar[], %(a)s::numeric[]) WITH ORDINALITY AS u(n, t, i, f, a, o) ORDER BY u.o "
+    "ON CONFLICT (sorteo_id, number, scope_type, scope_id, filter) "
+    "DO UPDATE SET amount = e.amount + EXCLUDED.amount "
+    "RETURNING e.number, e.scope_type, e.scope_id, e.filter, e.amount"
+)
+
+
+def _pg_arrays(rows: Sequence[tuple[AccKey, Decimal]]) -> dict:
+    return {"n": [k.number for k, _ in rows], "t": [k.scope_type for k, _ in rows],
+            "i": [_as_uuid(k.scope_id) for k, _ in rows], "f": [k.filter for k, _ in rows],
+            "a": [d for _, d in rows]}
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def upsert(conn, rows: Sequence[tuple[AccKey, Decimal]]) -> dict[tuple, Decimal]:
+    """Add each delta to its accumulator row (created at 0) in the given order; row-locks them.
+
+    Returns the new totals keyed by the normalised key (str parts)."""
+    if not rows:
+        return {}
+    sorteo_id = _as_uuid(rows[0][0].sorteo_id)
+    if conn.dialect.name == "postgresql":
+        params = {"sorteo": sorteo_id, **_pg_arrays(rows)}
+        result = conn.exec_driver_sql(_PG_UPSERT, params).all()
+        return {(str(sorteo_id), n, t, str(i), f): a for n, t, i, f, a in result}
+    out = {}
+    for key, delta in rows:  # SQLite: already serialised by BEGIN IMMEDIATE; order kept anyway
+        stmt = (sqlite_insert(_acc).values(sorteo_id=sorteo_id, number=key.number, scope_type=key.scope_type,
+                                           scope_id=_as_uuid(key.scope_id), filter=key.filter, amount=delta))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["sorteo_id", "number", "scope_type", "scope_id", "filter"],
+            set_={"amount": _acc.c.amount + stmt.excluded.amount}).returning(_acc.c.amount)
+        out[_sort_key(key)] = Decimal(conn.execute(stmt).scalar_one())
+    return out
+
+
+class AccumulatorStrategy:
+    """DOMAIN §11.1 recommended design: exposure accumulator rows under row locks.
+
+    reserve() upserts the rows the check needs and returns totals WITHOUT this ticket; the
+    TICKET rows (S, read only by dynamic limits) are upserted last, inside the insert, unless
+    a dynamic rule needs S now (`lock_ticket_rows`).
+    """
+
+    name = "accumulator"
+
+    def reserve(self, conn, ctx, lines, rows, *, lock_ticket_rows: bool):
+        number_rows, ticket_rows = split_ticket_rows(rows)
+        locked = number_rows + ticket_rows if lock_ticket_rows else number_rows
+        deferred = [] if lock_ticket_rows else ticket_rows
+        totals = upsert(conn, locked)
+        before = {key: totals[_sort_key(key)] - delta for key, delta in locked}
+        return before, locked, deferred
+
+    def compensate(self, conn, applied: Sequence[tuple[AccKey, Decimal]]) -> None:
+        """Undo what this transaction added (idempotency twin that lost the race)."""
+        upsert(conn, [(k, -d) for k, d in ordered(applied)])
+
+
+STRATEGY = AccumulatorStrategy()
+
+
+# ------------------------------------------------------------------------------ 3. insert
+
+@dataclass
+class NewSale:
+    """The rows of one sale, ready to insert."""
+
+    ticket: dict
+    jugadas: list[dict]
+    audit: dict
+    business_date: date
+    prefix: str
+    deferred: list  # accumulator rows to upsert with the insert
+
+
+_TICKET_COLS = ("id", "banca_id", "loteria_id", "sorteo_id", "ventana_id", "vendedor_id", "business_date",
+                "cliente_nombre", "total_amount", "total_commission", "total_listero_commission", "status",
+                "is_winner", "total_payout", "total_paid", "accepted_remainder", "remaining_amount",
+                "print_count", "created_by", "created_by_role", "idempotency_key", "idempotency_hash",
+                "sorteo_closed", "created_at", "updated_at")
+_JUGADA_COLS = ("id", "position", "type", "number", "amount", "multiplier_id", "final_multiplier_x",
+                "commission_percent", "commission_amount", "commission_rule_id", "listero_commission_amount")
+_JUGADA_TYPES = ("uuid", "int", "varchar", "varchar", "numeric", "uuid", "numeric", "numeric", "numeric",
+                 "varchar", "numeric")
+_LOG_COLS = ("id", "created_at", "user_id", "banca_id", "layer", "action", "target_type", "target_id",
+             "request_id", "ip")
+
+def _pg_type(table, col: str) -> str:
+    from sqlalchemy.dialects import postgresql
+    # Base type only: a cast to VARCHAR(n) would silently truncate; the column checks length.
+    return table.c[col].type.compile(dialect=postgresql.dialect()).split("(")[0]
+
+
+_PG_INSERT = (
+    "WITH acc AS ("
+    " INSERT INTO exposure_accumulators AS e (sorteo_id, number, scope_type, scope_id, filter, amount)"
+    " SELECT %(sorteo_id)s::uuid, u.n, u.t, u.i, u.f, u.a FROM unnest(%(n)s::varchar[], %(t)s::varchar[],"
+    " %(i)s::uuid[], %(f)s::varchar[], %(a)s::numeric[]) WITH ORDINALITY AS u(n, t, i, f, a, o) ORDER BY u.o"
+    " ON CONFLICT (sorteo_id, number, scope_type, scope_id, filter)"
+    " DO UPDATE SET amount = e.amount + EXCLUDED.amount RETURNING 1"
+    "), c AS ("
+    # Depends on acc so the TICKET rows are locked before the counter (the global lock order).
+    " INSERT INTO ticket_counters AS tc (business_date, last_seq)"
+    " SELECT %(business_date)s::date, 1 FROM (SELECT count(*) FROM acc) AS done"
+    " ON CONFLICT (business_date) DO UPDATE SET last_seq = tc.last_seq + 1 RETURNING last_seq"
+    "), t AS ("
+    " INSERT INTO tickets (ticket_number, " + ", ".join(_TICKET_COLS) + ")"
+    " SELECT %(prefix)s || CASE WHEN c.last_seq > 99999 THEN c.last_seq::text"
+    " ELSE lpad(c.last_seq::text, 5, '0') END, "
+    + ", ".join(f"%(t_{col})s::{_pg_type(_tickets, col)}" for col in _TICKET_COLS) +
+    " FROM c ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+    " RETURNING ticket_number"
+    "), j AS ("
+    " INSERT INTO jugadas (ticket_id, sorteo_id, is_winner, is_active, is_excluded, " + ", ".join(_JUGADA_COLS) + ")"
+    " SELECT %(t_id)s::uuid, %(sorteo_id)s::uuid, false, true, false, " + ", ".join(f"v.{c}" for c in _JUGADA_COLS) +
+    " FROM t CROSS JOIN unnest(" + ", ".join(f"%(j_{c})s::{ty}[]" for c, ty in zip(_JUGADA_COLS, _JUGADA_TYPES)) +
+    ") AS v(" + ", ".join(_JUGADA_COLS) + ")"
+    "), a AS ("
+    " INSERT INTO activity_logs (" + ", ".join(_LOG_COLS) + ", details)"
+    " SELECT " + ", ".join(f"%(a_{c})s::{_pg_type(_logs, c)}" for c in _LOG_COLS) +
+    ", replace(%(a_details)s, %(mark)s, t.ticket_number)::json FROM t"
+    ") SELECT ticket_number FROM t"
+)
+
+
+def insert_sale(conn, sale: NewSale) -> str | None:
+    """Counter, ticket, jugadas, audit (and the deferred accumulator rows) — the ticket number,
+    or None when another transaction already committed a ticket with this idempotency key."""
+    if conn.dialect.name == "postgresql":
+        return _insert_pg(conn, sale)
+    return _insert_generic(conn, sale)
+
+
+def _audit_json(sale: NewSale) -> str:
+    return json.dumps(sale.audit["details"], ensure_ascii=False, default=str)
+
+
+def _insert_pg(conn, sale: NewSale) -> str | None:
+    params: dict[str, Any] = {"sorteo_id": sale.ticket["sorteo_id"], "business_date": sale.business_date,
+                              "prefix": sale.prefix, "mark": TICKET_NUMBER_MARK,
+                              **_pg_arrays(sale.deferred)}
+    for col in _TICKET_COLS:
+        params[f"t_{col}"] = sale.ticket[col]
+    for col in _JUGADA_COLS:
+        params[f"j_{col}"] = [j[col] for j in sale.jugadas]
+    for col in _LOG_COLS:
+        params[f"a_{col}"] = sale.audit[col]
+    params["a_details"] = _audit_json(sale)
+    row = conn.exec_driver_sql(_PG_INSERT, params).first()
+    return row[0] if row is not None else None
+
+
+def _insert_generic(conn, sale: NewSale) -> str | None:
+    if sale.deferred:
+        upsert(conn, sale.deferred)
+    stmt = sqlite_insert(_counters).values(business_date=sale.business_date, last_seq=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["business_date"],
+                                      set_={"last_seq": _counters.c.last_seq + 1}).returning(_counters.c.last_seq)
+    seq = conn.execute(stmt).scalar_one()
+    number = f"{sale.prefix}{seq:05d}"
+    conn.execute(insert(_tickets), {**sale.ticket, "ticket_number": number})
+    conn.execute(insert(_jugadas), [{**j, "ticket_id": sale.ticket["id"], "sorteo_id": sale.ticket["sorteo_id"],
+                                     "is_winner": False, "is_active": True, "is_excluded": False}
+                                    for j in sale.jugadas])
+    details = json.loads(_audit_json(sale).replace(TICKET_NUMBER_MARK, number))
+    conn.execute(insert(_logs), {**{c: sale.audit[c] for c in _LOG_COLS}, "details": details})
+    return number
+
+
+def resolve_marks(value: str, number: str) -> str:
+    return value.replace(TICKET_NUMBER_MARK, number)

@@ -1,0 +1,1 @@
+from tests.sales.ui_helpers import env  # noqa: F401
