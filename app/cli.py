@@ -47,4 +47,7 @@ def register_cli(app) -> None:
             from app.jobs.scheduler import start
             start(current_app._get_current_object())
         click.echo(f"Banca en http://{host}:{port}/  (Ctrl+C para salir)")
-        current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        # Not app.run(): Flask ignores it inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
+        from werkzeug.serving import run_simple
+        run_simple(host, port, current_app._get_current_object(), use_reloader=False, use_debugger=False,
+                   threaded=True)

@@ -133,7 +133,7 @@ def unit_of_work(*, immediate: bool = False, retries: int = 3):
     session = db.session
     token = None
     if immediate:
-        if session.in_transaction() and _is_sqlite(session) and not _in_outer_test_txn(session):
+        if session().in_transaction() and _is_sqlite(session) and not _in_outer_test_txn(session):
             # The request already read in a deferred transaction: restart it as a writer.
             session.rollback()
         token = _immediate.set(True)

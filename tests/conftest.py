@@ -82,7 +82,7 @@ def session(app):
             yield db.session
         finally:
             db.session.remove()
-            db.session.configure(join_transaction_mode="conservative_savepoint", info={})
+            db.session.configure(join_transaction_mode="conditional_savepoint", info={})
             engines[None] = original
             if outer.is_active:
                 outer.rollback()
@@ -116,9 +116,13 @@ def org(session):
     banca = BancaFactory()
     v1 = VentanaFactory(banca=banca)
     v2 = VentanaFactory(banca=banca)
-    return Org(banca=banca, ventana=v1, other_ventana=v2, admin=admin(banca), listero=listero(v1),
-               vendedor=vendedor(v1), vendedor2=vendedor(v1), other_listero=listero(v2),
-               other_vendedor=vendedor(v2))
+    result = Org(banca=banca, ventana=v1, other_ventana=v2, admin=admin(banca), listero=listero(v1),
+                 vendedor=vendedor(v1), vendedor2=vendedor(v1), other_listero=listero(v2),
+                 other_vendedor=vendedor(v2))
+    # Release the savepoint into the outer (rolled back) transaction: an error response's
+    # rollback must not take the fixture rows with it.
+    session.commit()
+    return result
 
 
 def login_client(app, session, user, banca_id=None):
@@ -131,7 +135,7 @@ def login_client(app, session, user, banca_id=None):
                        device_id=secrets.token_urlsafe(8), device_name="pytest", last_used_at=now,
                        expires_at=now + timedelta(days=7))
     session.add(row)
-    session.flush()
+    session.commit()  # see org(): survive a rollback inside a request
     c = app.test_client()
     with c.session_transaction() as s:
         s["sid"] = row.token_id

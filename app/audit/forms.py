@@ -36,15 +36,15 @@ class ActivityFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    usuario = StringField("Usuario", filters=[_strip], validators=[Optional(), Length(max=100)])
+    usuario = StringField("Usuario", filters=[_strip], validators=[Optional(), Length(max=100, message="Use como máximo %(max)d caracteres.")])
     accion = SelectField("Acción", choices=choices([("", "Todas")]), validate_choice=False)
     capa = SelectField("Área", choices=choices([("", "Todas")] + [(k, LAYER_LABELS[k]) for k in LAYERS]),
                        validate_choice=False)
     objeto = SelectField("Tipo de registro", choices=choices([("", "Todos")]), validate_choice=False)
-    objeto_id = StringField("Id del registro", filters=[_strip], validators=[Optional(), Length(max=64)])
+    objeto_id = StringField("Id del registro", filters=[_strip], validators=[Optional(), Length(max=64, message="Use como máximo %(max)d caracteres.")])
     desde = CRDateField("Desde", validators=[Optional()])
     hasta = CRDateField("Hasta", validators=[Optional()])
-    texto = StringField("Texto", filters=[_strip], validators=[Optional(), Length(max=100)])
+    texto = StringField("Texto", filters=[_strip], validators=[Optional(), Length(max=100, message="Use como máximo %(max)d caracteres.")])
     por_pagina = SelectField("Por página", choices=choices(PER_PAGE_CHOICES), default="50", validate_choice=False)
 
     def validate(self, extra_validators=None):

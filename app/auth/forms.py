@@ -45,7 +45,7 @@ class SessionFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Buscar", filters=[_strip], validators=[Optional(), Length(max=100)])
+    q = StringField("Buscar", filters=[_strip], validators=[Optional(), Length(max=100, message="Use como máximo %(max)d caracteres.")])
     rol = SelectField("Rol", validate_choice=False, choices=choices(
         [("", "Todos"), ("ADMIN", "Administrador"), ("VENTANA", "Ventana"), ("VENDEDOR", "Vendedor")]))
     banca = SelectField("Banca", validate_choice=False, default="actual",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import g, redirect, request, session as flask_session, url_for
+from flask import current_app, g, redirect, request, session as flask_session, url_for
 
 from app.htmx import is_htmx, is_poll
 
@@ -47,10 +47,12 @@ _REQUEST_IDENTITY_KEYS = ("_login_user", "_scope", "login_session", "session_exp
 
 
 def _forget_identity() -> None:
-    """Resolve identity afresh on every request. `g` belongs to the app context, which outlives a
-    request when one is pushed around several requests (the test fixtures, scripts)."""
+    """Resolve identity (and the CSRF token cached by Flask-WTF) afresh on every request. `g`
+    belongs to the app context, which outlives a request when one is pushed around several
+    requests (the test fixtures, scripts)."""
     for key in _REQUEST_IDENTITY_KEYS:
         g.pop(key, None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def install_login_hooks(app, login_manager) -> None:

@@ -102,6 +102,9 @@ def init_limiter(app) -> None:
     enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # A Redis outage must not stop sales: count in memory meanwhile, never fail the request.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config["RATELIMIT_ENABLED"] = True
     try:
         limiter.init_app(app)

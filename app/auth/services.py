@@ -92,6 +92,11 @@ def live_sessions_stmt(now: datetime):
     return select(LoginSession).where(LoginSession.revoked.is_(False), LoginSession.expires_at > now)
 
 
+def listed_sessions_stmt(now: datetime):
+    """Sessions worth listing: live and used within the longest idle timeout (60 min)."""
+    return live_sessions_stmt(now).where(LoginSession.last_used_at > now - timedelta(minutes=60))
+
+
 # --------------------------------------------------------------------------- login
 
 @dataclass
@@ -198,11 +203,6 @@ def _device_name(user_agent: str | None) -> str:
                                    ("chromium", "Chromium"), ("firefox", "Firefox"), ("safari", "Safari"))
                     if k in ua), "Navegador")
     return f"{browser} en {os_name}"
-
-
-def _alive_stmt(now: datetime, idle: timedelta):
-    """Sessions that still count: not revoked, not expired, used within the idle timeout."""
-    return live_sessions_stmt(now).where(LoginSession.last_used_at > now - idle)
 
 
 def count_live_vendedor_sessions(session, banca_id, now: datetime | None = None) -> int:
@@ -405,7 +405,7 @@ def set_theme(session, user: User, theme: str) -> bool:
 def list_user_sessions(session, user_id, now: datetime | None = None) -> list[LoginSession]:
     """The user's live sessions, most recently used first."""
     now = now or utcnow()
-    return list(session.scalars(live_sessions_stmt(now).where(LoginSession.user_id == user_id)
+    return list(session.scalars(listed_sessions_stmt(now).where(LoginSession.user_id == user_id)
                                 .order_by(LoginSession.last_used_at.desc())).all())
 
 
@@ -413,7 +413,7 @@ def list_live_sessions(session, *, text: str | None = None, role: str | None = N
                        page: int = 1, per_page: int = 50, now: datetime | None = None):
     """ADMIN: live sessions of every user (filter by name/username, role, banca); (rows, total)."""
     now = now or utcnow()
-    stmt = live_sessions_stmt(now).join(User, User.id == LoginSession.user_id)
+    stmt = listed_sessions_stmt(now).join(User, User.id == LoginSession.user_id)
     if text and text.strip():
         like = f"%{text.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.name).like(like)))

@@ -137,7 +137,7 @@ def _render(target: services.PolicyTarget, data: dict, *, errors: dict | None = 
         listero_level=calc.resolve_listero(target.chain().ventana, target.chain().banca, now).level,
         document_json=json.dumps(target.document, indent=2, ensure_ascii=False) if target.document else "",
         action_url=url_for(ENDPOINTS[target.level], entity_id=target.entity_id),
-        back_url=_entity_url(target), ventana_label=target.banca.setting("ventana_label") or "Ventana")
+        back_url=_entity_url(target), scope=current_scope(), ventana_label=target.banca.setting("ventana_label") or "Ventana")
 
 
 def _entity_url(target: services.PolicyTarget) -> str | None:

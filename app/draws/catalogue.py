@@ -27,9 +27,19 @@ def _admin(scope: Scope) -> uuid.UUID:
     return scope.require_banca()
 
 
+def as_uuid(value, message: str = "No se encontró el registro solicitado.") -> uuid.UUID:
+    """A UUID from a form/URL value; 404 for anything that is not one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise NotFound(message) from None
+
+
 def get_loteria(session, scope: Scope, loteria_id) -> Loteria:
     """The lotería if it belongs to the scope's banca (404 / 403 otherwise)."""
-    loteria = session.get(Loteria, loteria_id)
+    loteria = session.get(Loteria, as_uuid(loteria_id, "La lotería no existe."))
     if loteria is None:
         raise NotFound("La lotería no existe.")
     if loteria.banca_id != scope.banca_id:
@@ -38,7 +48,7 @@ def get_loteria(session, scope: Scope, loteria_id) -> Loteria:
 
 
 def get_multiplier(session, scope: Scope, multiplier_id) -> LoteriaMultiplier:
-    mult = session.get(LoteriaMultiplier, multiplier_id)
+    mult = session.get(LoteriaMultiplier, as_uuid(multiplier_id, "El multiplicador no existe."))
     if mult is None:
         raise NotFound("El multiplicador no existe.")
     if mult.loteria.banca_id != scope.banca_id:
@@ -193,7 +203,7 @@ def _multiplier_values(session, scope: Scope, *, loteria_id, name, value_x, kind
         if kind != MultiplierKind.REVENTADO:
             raise InvalidInput("Solo un multiplicador reventado puede ser de un solo sorteo.",
                                field="applies_to_sorteo_id")
-        sorteo = session.get(Sorteo, applies_to_sorteo_id)
+        sorteo = session.get(Sorteo, as_uuid(applies_to_sorteo_id))
         if sorteo is None or sorteo.loteria_id != loteria.id:
             raise InvalidInput("El sorteo elegido no es de esta lotería.", field="applies_to_sorteo_id")
     return loteria, name, value, kind

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from app.audit.services import record
 from app.draws import queries
-from app.draws.catalogue import _expire
+from app.draws.catalogue import _expire, as_uuid
 from app.draws.lifecycle import SorteoStateConflict, _label, _reason, lock_sorteo
 from app.draws.models import LoteriaMultiplier, MultiplierKind, Sorteo, SorteoStatus
 from app.errors import InvalidInput, NotFound, OutOfScope
@@ -72,7 +72,10 @@ def check_evaluation(session, sorteo: Sorteo, *, number: str, extra_multiplier_i
         raise InvalidInput("La etiqueta del resultado admite hasta 50 caracteres.", field="label")
     if not extra_multiplier_id:
         return EvaluationInput(number, None, Decimal(0), label)
-    mult = session.get(LoteriaMultiplier, extra_multiplier_id)
+    try:
+        mult = session.get(LoteriaMultiplier, as_uuid(extra_multiplier_id))
+    except NotFound:
+        mult = None
     if (mult is None or not mult.is_active or mult.loteria_id != sorteo.loteria_id
             or mult.kind != MultiplierKind.REVENTADO
             or (mult.applies_to_sorteo_id is not None and mult.applies_to_sorteo_id != sorteo.id)):
@@ -84,7 +87,7 @@ def check_evaluation(session, sorteo: Sorteo, *, number: str, extra_multiplier_i
 def _sorteo_for(session, scope: Scope, sorteo_id) -> Sorteo:
     if not scope.is_admin:
         raise OutOfScope("Solo un administrador puede evaluar sorteos.")
-    sorteo = session.get(Sorteo, sorteo_id)
+    sorteo = session.get(Sorteo, as_uuid(sorteo_id, "El sorteo no existe."))
     if sorteo is None:
         raise NotFound("El sorteo no existe.")
     if sorteo.banca_id != scope.banca_id:

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.audit.services import record
 from app.draws import queries
-from app.draws.catalogue import _expire, get_loteria
+from app.draws.catalogue import _expire, as_uuid, get_loteria
 from app.draws.models import Loteria, Sorteo, SorteoStatus
 from app.draws.rules import MAX_PREVIEW, Occurrence, loteria_rules, occurrences, parse_hhmm
 from app.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from app.sales.models import Ticket
 from app.scope import Scope
 from app.tz import at_time_phrase, cr_combine, cr_day_bounds, format_date, utcnow
-
-DEFAULT_CUTOFF_MINUTES = 5
-
 
 class SorteoStateConflict(Conflict):
     """A transition refused by the sorteo's state or time (409)."""
@@ -37,6 +34,7 @@ def _require_admin(scope: Scope) -> None:
 
 def lock_sorteo(session, sorteo_id) -> Sorteo | None:
     """Lock the row before reading it (FOR UPDATE semantics on both engines) and load it fresh."""
+    sorteo_id = as_uuid(sorteo_id, "El sorteo no existe.")
     session.execute(update(Sorteo).where(Sorteo.id == sorteo_id).values(updated_at=Sorteo.updated_at)
                     .execution_options(synchronize_session=False))
     return session.scalars(select(Sorteo).where(Sorteo.id == sorteo_id)
@@ -85,22 +83,26 @@ def _banca_cutoff_specs(session, banca_id):
                      updated_at=r.updated_at) for r in rows]
 
 
-def sorteo_cutoff(session, sorteo: Sorteo, now: datetime) -> SorteoCutoff:
+def sorteo_cutoff(session, sorteo: Sorteo, now: datetime, *, specs=None) -> SorteoCutoff:
     """Cutoff without vendedor/ventana rules (§6 reopen): banca rule → lotería → 5 min (D6)."""
+    from app.restrictions.domain import SaleContext
+    from app.restrictions.rules import closing_instant, resolve_cutoff
     closing = loteria_rules(sorteo.loteria).closing_time_before_draw
-    try:
-        from app.restrictions.domain import SaleContext
-        from app.restrictions.rules import closing_instant, resolve_cutoff
-    except ImportError:  # pragma: no cover - restrictions engine always ships with the app
-        minutes = closing if closing is not None else DEFAULT_CUTOFF_MINUTES
-        return SorteoCutoff(minutes, "LOTERIA" if closing is not None else "DEFAULT",
-                            sorteo.scheduled_at - timedelta(minutes=minutes))
     ctx = SaleContext.at(now, vendedor_id=None, ventana_id=None, banca_id=sorteo.banca_id,
                          loteria_id=sorteo.loteria_id, sorteo_id=sorteo.id, digits=sorteo.digits,
                          scheduled_at=sorteo.scheduled_at, loteria_name=sorteo.loteria.name)
-    cutoff = resolve_cutoff(_banca_cutoff_specs(session, sorteo.banca_id), ctx, closing, banca_only=True)
+    specs = _banca_cutoff_specs(session, sorteo.banca_id) if specs is None else specs
+    cutoff = resolve_cutoff(specs, ctx, closing, banca_only=True)
     return SorteoCutoff(cutoff.minutes, str(getattr(cutoff.source, "value", cutoff.source)),
                         closing_instant(sorteo.scheduled_at, cutoff.minutes))
+
+
+def cutoffs_for(session, sorteos, now: datetime) -> dict:
+    """{sorteo id: SorteoCutoff} for a page of sorteos of one banca (the rules read once)."""
+    if not sorteos:
+        return {}
+    specs = _banca_cutoff_specs(session, sorteos[0].banca_id)
+    return {s.id: sorteo_cutoff(session, s, now, specs=specs) for s in sorteos}
 
 
 def _before_cutoff(session, sorteo: Sorteo, now: datetime, verb: str) -> None:
@@ -382,7 +384,7 @@ def generate_sorteos(session, *, scope: Scope, loteria_id, start: date, days: in
         if dry_run:
             report.created = [(uuid.uuid4(), o.scheduled_at, o.name) for o in missing]
         return report
-    loteria = session.get(Loteria, loteria_id)
+    loteria = get_loteria(session, scope, loteria_id)
     insert_missing(session, loteria, missing, report)
     if report.created:
         record(session, action="SORTEO_CREATE", layer="draws", actor_id=scope.user_id,
@@ -421,7 +423,7 @@ def sorteos_of_day(session, banca_id, day: date, *, statuses=None):
     return session.scalars(stmt.order_by(Sorteo.scheduled_at)).unique().all()
 
 
-__all__ = ["SorteoStateConflict", "SorteoCutoff", "sorteo_cutoff", "open_sorteo", "close_sorteo",
+__all__ = ["SorteoStateConflict", "SorteoCutoff", "sorteo_cutoff", "cutoffs_for", "open_sorteo", "close_sorteo",
            "reopen_sorteo", "cancel_sorteo", "reactivate_sorteo", "create_sorteo", "update_sorteo",
            "preview_generation", "generate_sorteos", "GenerationReport", "PreviewItem", "lock_sorteo",
            "do_open", "do_close", "insert_missing", "sorteos_of_day"]

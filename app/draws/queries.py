@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
@@ -150,6 +150,13 @@ def existing_instants(session, loteria_id, banca_id, instants: list[datetime]) -
     return set(rows)
 
 
+def upcoming_sorteos(session, banca_id, now: datetime, *, days: int = 8, limit: int = 300) -> list[Sorteo]:
+    """Sorteos from yesterday to `days` ahead (choices for a sorteo-specific multiplier)."""
+    return list(session.scalars(select(Sorteo).where(
+        Sorteo.banca_id == banca_id, Sorteo.scheduled_at >= now - timedelta(days=1),
+        Sorteo.scheduled_at < now + timedelta(days=days)).order_by(Sorteo.scheduled_at).limit(limit)).unique().all())
+
+
 def last_sorteo_instant(session, loteria_id) -> datetime | None:
     return session.scalar(select(func.max(Sorteo.scheduled_at)).where(Sorteo.loteria_id == loteria_id))
 
@@ -198,7 +205,7 @@ def evaluation_preview(session, sorteo_id, number: str, reventado_x: Decimal) ->
                              int(live), Decimal(str(sales)))
 
 
-def winners_page(session, sorteo_id, *, page: int = 1, per_page: int = 50):
+def winners_page(session, sorteo_id, *, ventana_id=None, vendedor_id=None, page: int = 1, per_page: int = 50):
     """(rows, total): winning tickets of an evaluated sorteo with vendedor and ventana names."""
     from app.auth.models import User
     from app.org.models import Ventana
@@ -206,6 +213,10 @@ def winners_page(session, sorteo_id, *, page: int = 1, per_page: int = 50):
             .join(User, User.id == Ticket.vendedor_id).join(Ventana, Ventana.id == Ticket.ventana_id)
             .where(Ticket.sorteo_id == sorteo_id, Ticket.is_winner.is_(True),
                    Ticket.status.in_(LIVE_STATUSES)))
+    if ventana_id is not None:
+        stmt = stmt.where(Ticket.ventana_id == ventana_id)
+    if vendedor_id is not None:
+        stmt = stmt.where(Ticket.vendedor_id == vendedor_id)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(stmt.order_by(Ticket.total_payout.desc(), Ticket.ticket_number)
                            .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()

@@ -21,6 +21,7 @@ FREQUENCIES = ("diario", "semanal", "personalizado")
 WEEKDAYS = ("Domingo", "Lunes", "Martes", "Miércoles", "Jueves", "Viernes", "Sábado")  # 0 = Sunday
 DEFAULT_COLOR = "#2563eb"
 MAX_PREVIEW = 1000
+NEW_LOTERIA_DEFAULTS = {"digits": 2, "reventado": {"enabled": False}, "auto_create_sorteos": True, "days_ahead": 1}
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -177,6 +178,17 @@ class LoteriaRules:
     def number_in_range(self, number: str) -> bool:
         return number.isdigit() and len(number) == self.digits and \
             self.number_min <= int(number) <= self.number_max
+
+    def schedule_summary(self) -> list[str]:
+        """'12:55, 16:30 · lun, mar, mié' per block (Monday first), 'todos los días' when daily."""
+        out = []
+        for b in self.draw_schedules:
+            if b.frequency == "diario" or len(b.days_of_week) == 7:
+                days = "todos los días"
+            else:
+                days = ", ".join(WEEKDAYS[d][:3].lower() for d in sorted(b.days_of_week, key=lambda d: (d + 6) % 7))
+            out.append(f"{', '.join(b.times)} · {days}")
+        return out
 
     def schedule_times(self) -> list[str]:
         return sorted({t for b in self.draw_schedules for t in b.times})

@@ -28,13 +28,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.draws import queries
-from app.draws.catalogue import (create_loteria, create_multiplier, deactivate_loteria,
+from app.draws.catalogue import (as_uuid, create_loteria, create_multiplier, deactivate_loteria,
                                  format_x, get_loteria, get_multiplier, kind_label, reactivate_loteria,
                                  set_multiplier_active, update_loteria, update_multiplier)
-from app.draws.evaluation import (EvaluationInput, EvaluationResult, check_evaluation,
+from app.draws.evaluation import (EvaluationInput, EvaluationResult, check_evaluation, check_state_for_evaluation,
                                   evaluate_sorteo, prepare_evaluation, revert_evaluation)
 from app.draws.lifecycle import (GenerationReport, PreviewItem, SorteoCutoff,
-                                 SorteoStateConflict, cancel_sorteo, close_sorteo, create_sorteo,
+                                 SorteoStateConflict, cancel_sorteo, close_sorteo, create_sorteo, cutoffs_for,
                                  generate_sorteos, open_sorteo, preview_generation, reactivate_sorteo,
                                  reopen_sorteo, sorteo_cutoff, update_sorteo)
 from app.draws.models import Loteria, LoteriaMultiplier, MultiplierKind, Sorteo, SorteoStatus
@@ -47,7 +47,7 @@ from app.tz import cr_date_of, utcnow
 
 def get_sorteo(session, scope: Scope, sorteo_id) -> Sorteo:
     """The sorteo if it belongs to the caller's banca (any role may read it); 404 / 403 otherwise."""
-    sorteo = session.get(Sorteo, sorteo_id)
+    sorteo = session.get(Sorteo, as_uuid(sorteo_id, "El sorteo no existe."))
     if sorteo is None:
         raise NotFound("El sorteo no existe.")
     if sorteo.banca_id != scope.banca_id:
@@ -218,8 +218,11 @@ def evaluation_options(session, sorteo: Sorteo):
 
 
 def winners(session, scope: Scope, sorteo_id, *, page: int = 1):
+    """Winning tickets of a sorteo within the scope (VENTANA: its ventana; VENDEDOR: his own)."""
     sorteo = get_sorteo(session, scope, sorteo_id)
-    return queries.winners_page(session, sorteo.id, page=page)
+    return queries.winners_page(session, sorteo.id, page=page,
+                                ventana_id=scope.ventana_id if scope.is_ventana else None,
+                                vendedor_id=scope.vendedor_id if scope.is_vendedor else None)
 
 
 __all__ = [
@@ -234,8 +237,8 @@ __all__ = [
     "format_x",
     # lifecycle
     "SorteoStateConflict", "open_sorteo", "close_sorteo", "reopen_sorteo", "cancel_sorteo", "reactivate_sorteo",
-    "create_sorteo", "update_sorteo", "preview_generation", "generate_sorteos", "GenerationReport", "PreviewItem",
+    "create_sorteo", "update_sorteo", "cutoffs_for", "preview_generation", "generate_sorteos", "GenerationReport", "PreviewItem",
     # evaluation
-    "prepare_evaluation", "check_evaluation", "evaluate_sorteo", "revert_evaluation", "EvaluationInput",
+    "prepare_evaluation", "check_evaluation", "check_state_for_evaluation", "evaluate_sorteo", "revert_evaluation", "EvaluationInput",
     "EvaluationResult",
 ]

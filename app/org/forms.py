@@ -8,6 +8,7 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from app.auth.models import Role
 from app.errors import DomainError
@@ -25,7 +26,14 @@ class Required:
 
 
 REQ = [Required()]
-PAPER_CHOICES = [("58", "58 mm"), ("80", "80 mm")]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs → WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+PAPER_CHOICES = (("58", "58 mm"), ("80", "80 mm"))
 
 
 class BancaForm(FlaskForm):
@@ -41,11 +49,11 @@ class BancaForm(FlaskForm):
 
 
 class BancaSettingsForm(FlaskForm):
-    ventana_label = SelectField("Etiqueta de ventana", choices=[("Ventana", "Ventana"), ("Listero", "Listero")],
-                                validate_choice=False)
+    ventana_label = SelectField("Etiqueta de ventana", validate_choice=False,
+                                choices=choices([("Ventana", "Ventana"), ("Listero", "Listero")]))
     vendedor_can_pay = BooleanField("Vendedores pagan premios")
     reprint_enabled = BooleanField("Permitir reimpresión")
-    default_paper_width_mm = SelectField("Ancho de papel predeterminado", choices=PAPER_CHOICES,
+    default_paper_width_mm = SelectField("Ancho de papel predeterminado", choices=choices(PAPER_CHOICES),
                                          validate_choice=False)
     receipt_header = StringField("Encabezado del tiquete")
     receipt_footer = TextAreaField("Pie del tiquete")
@@ -68,7 +76,8 @@ def _print_footer():
 
 
 class VentanaForm(FlaskForm):
-    banca_id = SelectField("Banca", validators=REQ, choices=[], validate_choice=False)
+    # id differs from the name: the top bar's banca selector already uses id="banca_id".
+    banca_id = SelectField("Banca", validators=REQ, choices=[], validate_choice=False, id="ventana_banca")
     name = StringField("Nombre", validators=REQ)
     code = StringField("Código", validators=REQ)
     phone = StringField("Teléfono")
@@ -144,7 +153,7 @@ class ReasonForm(FlaskForm):
 class BulkForm(FlaskForm):
     """Bulk activate/deactivate: the ids come as a list (request.form.getlist('ids'))."""
 
-    accion = SelectField("Acción", choices=[("desactivar", "Desactivar"), ("activar", "Reactivar")],
+    accion = SelectField("Acción", choices=choices([("desactivar", "Desactivar"), ("activar", "Reactivar")]),
                          validate_choice=False)
     reason = StringField("Motivo (para desactivar)")
 
@@ -214,16 +223,16 @@ def user_initial(user) -> dict:
 
 
 def set_paper_choices(field, inherit_label: str | None) -> None:
-    field.choices = ([("", inherit_label)] if inherit_label else []) + PAPER_CHOICES
+    field.choices = choices(([("", inherit_label)] if inherit_label else []) + list(PAPER_CHOICES))
 
 
 def set_tristate_choices(field, inherited: bool) -> None:
-    field.choices = [("", f"Como la ventana ({'Sí' if inherited else 'No'})"), ("1", "Sí"), ("0", "No")]
+    field.choices = choices([("", f"Como la ventana ({'Sí' if inherited else 'No'})"), ("1", "Sí"), ("0", "No")])
 
 
-def role_choices(ventana_label: str) -> list[tuple[str, str]]:
-    return [(Role.VENDEDOR.value, "Vendedor"), (Role.VENTANA.value, ventana_label or "Ventana"),
-            (Role.ADMIN.value, "Administrador")]
+def role_choices(ventana_label: str) -> list[SelectChoice]:
+    return choices([(Role.VENDEDOR.value, "Vendedor"), (Role.VENTANA.value, ventana_label or "Ventana"),
+                    (Role.ADMIN.value, "Administrador")])
 
 
 def parse_list_args(args, sorts) -> ListArgs:

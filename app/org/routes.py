@@ -222,12 +222,12 @@ def ventana_list():
 def _ventana_form(form, ventana=None):
     scope = current_scope()
     include = ventana.banca_id if ventana is not None else None
-    form.banca_id.choices = [("", "Seleccione…")] + [
-        (str(b.id), b.name) for b in queries.bancas_for_select(db.session, include_id=include)]
+    form.banca_id.choices = forms.choices([("", "Seleccione…")] + [
+        (str(b.id), b.name) for b in queries.bancas_for_select(db.session, include_id=include)])
     if request.method == "GET" and ventana is None:
         wanted = request.args.get("banca", "")
-        choices = {value for value, _label in form.banca_id.choices}
-        form.banca_id.data = wanted if wanted in choices else str(scope.banca_id or "")
+        choices = {choice.value for choice in form.banca_id.choices}
+        form.banca_id.data = wanted if wanted and wanted in choices else str(scope.banca_id or "")
     forms.set_paper_choices(form.paper_width_mm, "Predeterminado de la banca")
     return form
 

@@ -34,8 +34,7 @@ def _user_list_response(args, *, status: int = 200, error: str | None = None):
         result = queries.user_page(db.session, args, ventana_id=scope.ventana_id, roles=(Role.VENDEDOR,))
         ventanas = []
     return render_page_or_fragment("org/user_list.html", "org/_user_table.html", status=status, result=result,
-                                   args=args, ventanas=ventanas, scope=scope, bulk_error=error,
-                                   bulk_form=forms.BulkForm(formdata=None))
+                                   args=args, ventanas=ventanas, scope=scope, bulk_error=error)
 
 
 @bp.route("/usuarios")
@@ -76,8 +75,8 @@ def _user_form(form, user=None):
     if scope.is_admin:
         ventanas = queries.ventanas_for_select(db.session, banca_id=scope.banca_id,
                                                include_id=user.ventana_id if user is not None else None)
-        form.ventana_id.choices = [("", "Seleccione…")] + [
-            (str(v.id), v.name if v.is_active else f"{v.name} (inactiva)") for v in ventanas]
+        form.ventana_id.choices = forms.choices([("", "Seleccione…")] + [
+            (str(v.id), v.name if v.is_active else f"{v.name} (inactiva)") for v in ventanas])
     return form
 
 

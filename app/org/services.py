@@ -82,6 +82,7 @@ def update_banca(*, session, scope: Scope, banca_id, data: dict, now: datetime |
             revoked = _revoke_many(session, queries.vendedor_ids_of_banca(session, banca.id),
                                    "Se redujo el límite de vendedores de la banca", now)
     apply(banca, changes)
+    flush_unique(session, "Ya existe una banca con ese nombre o código.")
     details = before_after(changes)
     if revoked:
         details["sessions_revoked"] = revoked
@@ -89,7 +90,6 @@ def update_banca(*, session, scope: Scope, banca_id, data: dict, now: datetime |
           target_id=banca.id, description=f"Banca «{banca.name}» actualizada: {describe(changes)}",
           details=details)
     bump_config_version(session, banca.id)
-    flush_unique(session, "Ya existe una banca con ese nombre o código.")
     return Saved(banca, changes, {"sessions_revoked": revoked})
 
 
@@ -240,11 +240,11 @@ def _save_ventana(session, scope: Scope, ventana: Ventana, values: dict, what: s
     if not changes:
         return Saved(ventana)
     apply(ventana, changes)
+    flush_unique(session, "Ya existe una ventana con ese código.")
     audit(session, scope, action="VENTANA_UPDATE", banca_id=ventana.banca_id, target_type="ventana",
           target_id=ventana.id, description=f"Ventana «{ventana.name}» {what}: {describe(changes)}",
           details=before_after(changes))
     bump_config_version(session, ventana.banca_id)
-    flush_unique(session, "Ya existe una ventana con ese código.")
     return Saved(ventana, changes)
 
 

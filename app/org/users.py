@@ -152,6 +152,9 @@ def update_user(*, session, scope: Scope, user_id, data: dict, now: datetime | N
     old_banca_id, old_ventana = banca_id_of(user), user.ventana
     was_vendedor = user.role == Role.VENDEDOR
     apply(user, changes)
+    if "ventana_id" in changes:
+        user.ventana = ventana  # keep the relationship in step with the new foreign key
+    flush_unique(session, UNIQUE_MESSAGE)
     revoked = 0
     if placement_changed:
         user.banca_id = ventana.banca_id if ventana is not None else old_banca_id
@@ -164,7 +167,7 @@ def update_user(*, session, scope: Scope, user_id, data: dict, now: datetime | N
     bump_config_version(session, old_banca_id)
     if banca_id_of(user) != old_banca_id:
         bump_config_version(session, banca_id_of(user))
-    flush_unique(session, UNIQUE_MESSAGE)
+    session.flush()
     return Saved(user, changes, {"sessions_revoked": revoked})
 
 

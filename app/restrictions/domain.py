@@ -113,11 +113,28 @@ class RuleSpec:
     message: str | None = None
     is_active: bool = True
     updated_at: datetime | None = None
+    # Derived once (the sale path reads them for every jugada).
     kind: Kind = field(init=False, compare=False)
+    level: Level = field(init=False, compare=False)
+    has_amounts: bool = field(init=False, compare=False, repr=False)
+    blocks: bool = field(init=False, compare=False, repr=False)
+    needs_sales: bool = field(init=False, compare=False, repr=False)
     _order: tuple = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", derive_kind(self))
+        kind = derive_kind(self)
+        level = (Level.USER if self.user_id is not None
+                 else Level.VENTANA if self.ventana_id is not None else Level.BANCA)
+        has_amounts = any(v is not None for v in (self.max_amount, self.max_total, self.base_amount,
+                                                  self.sales_percentage))
+        # A multiplier rule without amounts blocks (D5); any limit of 0 blocks the number (§10.1).
+        blocks = (kind is Kind.MULTIPLIER and not has_amounts) or self.max_amount == 0 or self.max_total == 0
+        setattr_ = object.__setattr__
+        setattr_(self, "kind", kind)
+        setattr_(self, "level", level)
+        setattr_(self, "has_amounts", has_amounts)
+        setattr_(self, "blocks", blocks)
+        setattr_(self, "needs_sales", bool(self.base_amount) and bool(self.sales_percentage))
         # Static part of the §10.2 order (ascending sort): priority, number-specific, sorteo >
         # lotería > neither, dated before undated, most recently updated, then id (stable).
         target = 2 if self.sorteo_id is not None else 1 if self.loteria_id is not None else 0
@@ -128,23 +145,8 @@ class RuleSpec:
         object.__setattr__(self, "_order", order)
 
     @property
-    def level(self) -> Level:
-        if self.user_id is not None:
-            return Level.USER
-        if self.ventana_id is not None:
-            return Level.VENTANA
-        return Level.BANCA
-
-    @property
     def priority(self) -> int:
         return PRIORITY[self.level]
-
-    @property
-    def has_amounts(self) -> bool:
-        return any(
-            v is not None
-            for v in (self.max_amount, self.max_total, self.base_amount, self.sales_percentage)
-        )
 
 
 @dataclass(frozen=True, slots=True)

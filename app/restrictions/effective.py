@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.auth.models import Role, User
+from app.formatting import format_colones
 from app.errors import NotFound, OutOfScope
 from app.restrictions import queries, rules
 from app.restrictions.domain import Kind, Level, RuleSpec
@@ -75,21 +76,29 @@ def _status(spec: RuleSpec, covering: RuleSpec | None, now: datetime) -> tuple[s
 def _note(spec: RuleSpec, covering: RuleSpec | None, summary_of, now: datetime) -> str:
     if covering is not None:
         return f"No se aplica: gana «{summary_of(covering)}» ({_source_word(covering)})."
-    if spec.is_auto_date:
-        return f"Hoy limita el número {cr_today(now).day:02d} (el día del mes)."
     if spec.kind is Kind.CUTOFF:
         return f"Sus ventas cierran {spec.sales_cutoff_minutes} min antes de cada sorteo."
+    if spec.kind is Kind.TICKET_TOTAL:
+        return f"Un tiquete no puede pasar de {format_colones(spec.max_ticket_total)} en total."
     if spec.kind is Kind.MULTIPLIER and not spec.has_amounts:
         return "No puede vender con ese multiplicador."
-    if spec.kind is Kind.NUMBER_LIMIT and (spec.max_total == 0 or spec.max_amount == 0):
-        return "No puede vender ese número." if spec.number else "No puede vender números."
-    if spec.applies_to_vendedor or spec.level is Level.USER:
-        return "El acumulado cuenta solo sus propias ventas."
-    if spec.level is Level.VENTANA and (spec.max_total is not None or spec.base_amount):
-        return "El acumulado cuenta las ventas de toda su ventana."
-    if spec.level is Level.BANCA and (spec.max_total is not None or spec.base_amount):
-        return "El acumulado cuenta las ventas de toda la banca."
-    return ""
+    if spec.blocks:
+        return "No puede vender ese número." if (spec.number or spec.is_auto_date) else "No puede vender números."
+    parts = []
+    if spec.is_auto_date:
+        parts.append(f"Hoy limita el número {cr_today(now).day:02d} (el día del mes).")
+    if spec.max_amount is not None:
+        parts.append(f"Cada tiquete puede poner hasta {format_colones(spec.max_amount)} por número.")
+    if spec.max_total is not None or spec.base_amount:
+        if spec.applies_to_vendedor or spec.level is Level.USER:
+            parts.append("El acumulado cuenta solo sus propias ventas.")
+        elif spec.level is Level.VENTANA:
+            parts.append("El acumulado cuenta las ventas de toda su ventana.")
+        else:
+            parts.append("El acumulado cuenta las ventas de toda la banca.")
+    if spec.sales_cutoff_minutes is not None:
+        parts.append(f"Esos números cierran {spec.sales_cutoff_minutes} min antes del sorteo.")
+    return " ".join(parts) or "Sin tope: ninguna regla inferior se aplica a estos números."
 
 
 def _source_word(spec: RuleSpec) -> str:
@@ -112,7 +121,9 @@ def vendedor_rules_view(session, *, scope, vendedor_id=None, now: datetime | Non
             ventana=maps.ventanas.get(spec.ventana_id, ""), vendedor=maps.vendedores.get(spec.user_id, ""),
             multiplier=spec.multiplier_label or "", ventana_label=label))
 
-    sources = {Level.USER: "Propia", Level.VENTANA: f"{label} {user.ventana.name}", Level.BANCA: "Banca"}
+    ventana = user.ventana.name
+    sources = {Level.USER: "Propia", Level.BANCA: "Banca",
+               Level.VENTANA: ventana if ventana.lower().startswith(label.lower()) else f"{label} {ventana}"}
     rows = []
     for spec in sorted(specs, key=lambda s: (KIND_ORDER[s.kind], s._order)):
         covering = rules.covering_rule(spec, specs)

@@ -12,7 +12,7 @@ from app.restrictions.models import RestrictionRule
 from app.restrictions.queries import RuleFilters
 from app.restrictions.summary import Names, summarize
 from app.restrictions.validation import KIND_LABELS
-from app.tz import cr_day_bounds, cr_today, utcnow
+from app.tz import cr_day_bounds, cr_today
 
 PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -183,5 +183,3 @@ def errors_of(err: DomainError) -> dict:
         out[""] = err.message
     return out
 
-
-__all__ = ["list_context", "render_create", "render_edit", "render_state", "utcnow"]

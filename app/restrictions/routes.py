@@ -124,7 +124,9 @@ def housekeeping_run():
     """"Ejecutar ahora" for the rules job (runs inline without Redis, else enqueued)."""
     from app.jobs import enqueue
     from app.restrictions.jobs import restriction_rules_job
-    result = enqueue(restriction_rules_job)
+    result = enqueue(restriction_rules_job, job_id="restriction_rules-manual")
+    if not isinstance(result, tuple) and getattr(result, "is_finished", False):
+        result = result.return_value()
     if isinstance(result, tuple):
         flash(f"Mantenimiento ejecutado: {result[1]}.", "success")
     else:

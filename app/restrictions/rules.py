@@ -34,7 +34,7 @@ Public API (what the sale service and the pages call):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -63,6 +63,22 @@ from app.restrictions.domain import (
     Violation,
     derive_kind,
 )
+from app.restrictions.matching import (
+    _Index,
+    applicable_rules,
+    auto_date_number,
+    blocked_multiplier_ids,
+    check_cutoff,
+    closing_instant,
+    covering_rule,
+    is_open_at,
+    match_multiplier_rule,
+    match_number_rule,
+    resolve_cutoff,
+    rule_applies,
+    rule_number,
+    ticket_total_rule,
+)
 from app.tz import at_time_phrase
 
 # ---------------------------------------------------------------------------------------------
@@ -79,224 +95,7 @@ def format_multiplier_value(value: Decimal | int | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Candidates and matching (§10.2)
-
-
-def _owns(rule: RuleSpec, ctx: SaleContext) -> bool:
-    if rule.user_id is not None:
-        return rule.user_id == ctx.vendedor_id
-    if rule.ventana_id is not None:
-        return rule.ventana_id == ctx.ventana_id
-    return rule.banca_id == ctx.banca_id
-
-
-def rule_applies(rule: RuleSpec, ctx: SaleContext) -> bool:
-    """Active, the vendedor's / his ventana's / his banca's, and lotería, sorteo, date, hour fit."""
-    return (
-        rule.is_active
-        and _owns(rule, ctx)
-        and (rule.loteria_id is None or rule.loteria_id == ctx.loteria_id)
-        and (rule.sorteo_id is None or rule.sorteo_id == ctx.sorteo_id)
-        and (rule.applies_to_date is None or rule.applies_to_date == ctx.cr_date)
-        and (rule.applies_to_hour is None or rule.applies_to_hour == ctx.cr_hour)
-    )
-
-
-def applicable_rules(rules: Iterable[RuleSpec], ctx: SaleContext) -> list[RuleSpec]:
-    """The candidate rules of §10.2 for this context, in first-match order."""
-    return sorted((r for r in rules if rule_applies(r, ctx)), key=lambda r: r._order)
-
-
-def auto_date_number(cr_date: date, digits: int) -> str:
-    """Day of the month zero-padded to the sorteo's digits (§10.6): the 7th → '07' / '007'."""
-    return f"{cr_date.day:0{digits}d}"
-
-
-def rule_number(rule: RuleSpec, ctx: SaleContext) -> str | None:
-    """The number a rule names in this context (auto-date → today's day), None = all numbers."""
-    if rule.is_auto_date:
-        return auto_date_number(ctx.cr_date, ctx.digits)
-    return rule.number
-
-
-def _names(rule: RuleSpec, number: str, ctx: SaleContext) -> bool:
-    named = rule_number(rule, ctx)
-    return named is None or named == number
-
-
-def _first_number_rule(cands: Sequence[RuleSpec], number: str, ctx: SaleContext):
-    for rule in cands:
-        if rule.kind is Kind.NUMBER_LIMIT and _names(rule, number, ctx):
-            return rule
-    return None
-
-
-def _multiplier_matches(rule: RuleSpec, bet_type: str, multiplier_id: Any) -> bool:
-    if bet_type == BetType.REVENTADO:
-        return rule.multiplier_kind == BetType.REVENTADO
-    return rule.multiplier_kind != BetType.REVENTADO and rule.multiplier_id == multiplier_id
-
-
-def _first_multiplier_rule(cands, number, ctx, bet_type, multiplier_id):
-    for rule in cands:
-        if (
-            rule.kind is Kind.MULTIPLIER
-            and _multiplier_matches(rule, bet_type, multiplier_id)
-            and _names(rule, number, ctx)
-        ):
-            return rule
-    return None
-
-
-def _first_ticket_total_rule(cands: Sequence[RuleSpec]):
-    return next((r for r in cands if r.kind is Kind.TICKET_TOTAL), None)
-
-
-def match_number_rule(rules: Iterable[RuleSpec], number: str, ctx: SaleContext):
-    """THE number-limit rule of ``number`` (first match wins), or None (unlimited)."""
-    return _first_number_rule(applicable_rules(rules, ctx), number, ctx)
-
-
-def match_multiplier_rule(
-    rules: Iterable[RuleSpec],
-    number: str,
-    ctx: SaleContext,
-    *,
-    multiplier_id: Any = None,
-    bet_type: str = BetType.NUMERO,
-):
-    """THE multiplier rule of a jugada on ``number`` (§10.4), or None (sellable)."""
-    cands = applicable_rules(rules, ctx)
-    return _first_multiplier_rule(cands, number, ctx, bet_type, multiplier_id)
-
-
-def ticket_total_rule(rules: Iterable[RuleSpec], ctx: SaleContext):
-    """THE ticket-total rule for this context, or None."""
-    return _first_ticket_total_rule(applicable_rules(rules, ctx))
-
-
-def blocked_multiplier_ids(
-    rules: Iterable[RuleSpec], ctx: SaleContext, multiplier_ids: Iterable[Any]
-) -> set:
-    """NUMERO multipliers whose all-numbers rule blocks them (hidden from the sales select)."""
-    cands = [r for r in applicable_rules(rules, ctx) if r.kind is Kind.MULTIPLIER]
-    blocked = set()
-    for mid in multiplier_ids:
-        rule = next(
-            (r for r in cands if r.number is None and not r.is_auto_date
-             and _multiplier_matches(r, BetType.NUMERO, mid)),
-            None,
-        )
-        if rule is not None and _blocks(rule):
-            blocked.add(mid)
-    return blocked
-
-
-def _covers_value(first: Any, second: Any) -> bool:
-    return first is None or first == second
-
-
-def _covers_numbers(first: RuleSpec, second: RuleSpec) -> bool:
-    if first.number is None and not first.is_auto_date:
-        return True
-    return first.number == second.number and first.is_auto_date == second.is_auto_date
-
-
-def covering_rule(rule: RuleSpec, rules: Iterable[RuleSpec]) -> RuleSpec | None:
-    """A rule that always wins before ``rule`` wherever ``rule`` could apply (it never matches).
-
-    Same kind, earlier in the §10.2 order, and no narrower in lotería, sorteo, date, hour, number
-    and multiplier: e.g. a vendedor's all-numbers limit covers every banca number limit.
-    """
-    for other in sorted(rules, key=lambda r: r._order):
-        if other is rule or other._order >= rule._order:
-            break
-        if other.kind is not rule.kind or not other.is_active:
-            continue
-        if not (_covers_value(other.loteria_id, rule.loteria_id)
-                and _covers_value(other.sorteo_id, rule.sorteo_id)
-                and _covers_value(other.applies_to_date, rule.applies_to_date)
-                and _covers_value(other.applies_to_hour, rule.applies_to_hour)):
-            continue
-        if rule.kind is Kind.MULTIPLIER and not (
-            other.multiplier_id == rule.multiplier_id
-            or other.multiplier_kind == rule.multiplier_kind == BetType.REVENTADO
-        ):
-            continue
-        if rule.kind in (Kind.NUMBER_LIMIT, Kind.MULTIPLIER) and not _covers_numbers(other, rule):
-            continue
-        return other
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Cutoff (§10.5)
-
-
-def resolve_cutoff(
-    rules: Iterable[RuleSpec],
-    ctx: SaleContext,
-    loteria_closing_minutes: int | None = None,
-    *,
-    banca_only: bool = False,
-) -> Cutoff:
-    """Effective cutoff (D6): vendedor → ventana → banca rule → lotería → 5 minutes.
-
-    ``banca_only`` skips vendedor and ventana rules (reopening a sorteo, §6).
-    """
-    levels = (Level.BANCA,) if banca_only else (Level.USER, Level.VENTANA, Level.BANCA)
-    cutoffs = [r for r in applicable_rules(rules, ctx) if r.kind is Kind.CUTOFF]
-    for level in levels:
-        for rule in cutoffs:
-            if rule.level is level:
-                return Cutoff(int(rule.sales_cutoff_minutes), CutoffSource(level.value))
-    if loteria_closing_minutes is not None:
-        return Cutoff(int(loteria_closing_minutes), CutoffSource.LOTERIA)
-    return Cutoff(DEFAULT_CUTOFF_MINUTES, CutoffSource.DEFAULT)
-
-
-def closing_instant(scheduled_at: datetime, minutes: int) -> datetime:
-    """When sales close (shown to users): scheduled_at − cutoff, without the grace."""
-    return scheduled_at - timedelta(minutes=minutes)
-
-
-def is_open_at(now: datetime, scheduled_at: datetime, minutes: int) -> bool:
-    """True while now < scheduled_at − cutoff + grace."""
-    return now < closing_instant(scheduled_at, minutes) + CUTOFF_GRACE
-
-
-def check_cutoff(
-    rules: Iterable[RuleSpec],
-    ctx: SaleContext,
-    now: datetime,
-    loteria_closing_minutes: int | None = None,
-) -> Violation | None:
-    """Step 4 of §9.2: None while open, else 'El sorteo cerró a las 12:50 p. m. (corte de 5 min)'."""
-    if ctx.scheduled_at is None:
-        raise ValueError("SaleContext.scheduled_at is required to check the cutoff")
-    cutoff = resolve_cutoff(rules, ctx, loteria_closing_minutes)
-    if is_open_at(now, ctx.scheduled_at, cutoff.minutes):
-        return None
-    closed = at_time_phrase(closing_instant(ctx.scheduled_at, cutoff.minutes))
-    return Violation(
-        code="CUTOFF",
-        message=f"El sorteo cerró {closed} (corte de {cutoff.minutes} min)",
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Accumulators (§11.1)
-
-_SCOPE_ORDER = (ScopeType.VENDEDOR, ScopeType.VENTANA, ScopeType.BANCA)
-
-
-def _scope_ids(ctx: SaleContext) -> dict[ScopeType, Any]:
-    return {
-        ScopeType.VENDEDOR: ctx.vendedor_id,
-        ScopeType.VENTANA: ctx.ventana_id,
-        ScopeType.BANCA: ctx.banca_id,
-    }
-
 
 def accumulation_scope(rule: RuleSpec, ctx: SaleContext) -> tuple[ScopeType, Any]:
     """Whose sales a rule's A(n) and S count (§10.3)."""
@@ -312,18 +111,34 @@ def multiplier_filter(bet_type: str, multiplier_id: Any) -> str:
     return FILTER_REVENTADO if bet_type == BetType.REVENTADO else str(multiplier_id)
 
 
-def _ticket_sums(lines: Sequence[Line]) -> tuple[dict, dict, Decimal]:
-    """Per number T(n), per (number, filter) T_m(n), and the ticket total."""
+@dataclass(slots=True)
+class _Sums:
+    """T(n) per number, T_m(n) per (number, filter) with its first line, and the ticket total."""
+
+    per_number: dict
+    per_filter: dict
+    first_line: dict
+    total: Decimal
+
+
+def _ticket_sums(lines: Sequence[Line]) -> _Sums:
     per_number: dict[str, Decimal] = {}
     per_filter: dict[tuple[str, str], Decimal] = {}
+    first_line: dict[tuple[str, str], Line] = {}
+    filters: dict[tuple, str] = {}
     total = ZERO
     for line in lines:
-        amount = Decimal(line.amount)
+        amount = line.amount if isinstance(line.amount, Decimal) else Decimal(line.amount)
         total += amount
         per_number[line.number] = per_number.get(line.number, ZERO) + amount
-        key = (line.number, multiplier_filter(line.type, line.multiplier_id))
+        fkey = (line.type, line.multiplier_id)
+        filt = filters.get(fkey)
+        if filt is None:
+            filt = filters[fkey] = multiplier_filter(line.type, line.multiplier_id)
+        key = (line.number, filt)
         per_filter[key] = per_filter.get(key, ZERO) + amount
-    return per_number, per_filter, total
+        first_line.setdefault(key, line)
+    return _Sums(per_number, per_filter, first_line, total)
 
 
 def required_accumulators(
@@ -334,20 +149,26 @@ def required_accumulators(
     Every sale feeds the vendedor, ventana and banca scopes with filter 'all' per number, its
     multiplier (or 'REVENTADO') per number, and the TICKET row (number '') with the ticket
     total, so that any rule — present or future — finds its A(n) and S (§11.1). ``rules`` is
-    accepted for symmetry and does not change the set. Negate the deltas for cancel / exclude.
+    accepted for symmetry and does not change the set. Rows are ordered by the key's text
+    (sorteo, number, scope type, scope id, filter). Negate the deltas for cancel / exclude.
     """
-    per_number, per_filter, total = _ticket_sums(lines)
+    sums = _ticket_sums(lines)
+    by_number: dict[str, list[tuple[str, Decimal]]] = {TICKET_NUMBER: [(FILTER_TICKET, sums.total)]}
+    for number, amount in sums.per_number.items():
+        by_number.setdefault(number, []).append((FILTER_ALL, amount))
+    for (number, filt), amount in sums.per_filter.items():
+        by_number[number].append((filt, amount))
+    # One sorteo per ticket, one scope id per scope type: ordering by (number, scope type,
+    # filter) orders by the whole key, the same way in every transaction.
+    scopes = sorted(((ScopeType.VENDEDOR.value, ctx.vendedor_id), (ScopeType.VENTANA.value, ctx.ventana_id),
+                     (ScopeType.BANCA.value, ctx.banca_id)))
     rows: list[tuple[AccKey, Decimal]] = []
-    for scope in _SCOPE_ORDER:
-        scope_id = _scope_ids(ctx)[scope]
-        for number, amount in per_number.items():
-            rows.append((AccKey(ctx.sorteo_id, number, scope.value, scope_id, FILTER_ALL), amount))
-        for (number, filt), amount in per_filter.items():
-            rows.append((AccKey(ctx.sorteo_id, number, scope.value, scope_id, filt), amount))
-        rows.append(
-            (AccKey(ctx.sorteo_id, TICKET_NUMBER, scope.value, scope_id, FILTER_TICKET), total)
-        )
-    rows.sort(key=lambda row: _norm_key(row[0]))
+    sorteo_id = ctx.sorteo_id
+    for number in sorted(by_number):
+        entries = sorted(by_number[number])
+        for scope_type, scope_id in scopes:
+            for filt, amount in entries:
+                rows.append((AccKey(sorteo_id, number, scope_type, scope_id, filt), amount))
     return rows
 
 
@@ -356,16 +177,26 @@ def _norm_key(key: Sequence[Any]) -> tuple[str, ...]:
 
 
 class _Totals:
-    """Read-only view of A(n) / S, tolerant of UUID-vs-str ids; a missing row is 0."""
+    """Read-only view of A(n) / S; a missing row is 0. Keys are matched as given (AccKey with the
+    context's ids) and, failing that, with every part compared as text (UUID vs str ids)."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_raw", "_text")
 
     def __init__(self, accumulated: Mapping[Any, Decimal] | None):
-        self._data = {_norm_key(k): Decimal(v) for k, v in (accumulated or {}).items()}
+        self._raw = accumulated or {}
+        self._text: dict | None = None
 
     def get(self, ctx, number, scope_type, scope_id, filt) -> Decimal:
-        key = (str(ctx.sorteo_id), number, str(scope_type), str(scope_id), filt)
-        return self._data.get(key, ZERO)
+        if not self._raw:
+            return ZERO
+        value = self._raw.get((ctx.sorteo_id, number, str(scope_type), scope_id, filt))
+        if value is None:
+            if self._text is None:
+                self._text = {_norm_key(k): v for k, v in self._raw.items()}
+            value = self._text.get((str(ctx.sorteo_id), number, str(scope_type), str(scope_id), filt))
+        if value is None:
+            return ZERO
+        return value if isinstance(value, Decimal) else Decimal(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,13 +205,11 @@ class _Totals:
 
 def _blocks(rule: RuleSpec) -> bool:
     """A multiplier rule without amounts blocks (D5); any limit rule with a 0 cap blocks."""
-    if rule.kind is Kind.MULTIPLIER and not rule.has_amounts:
-        return True
-    return rule.max_amount == 0 or rule.max_total == 0
+    return rule.blocks
 
 
 def _needs_sales(rule: RuleSpec) -> bool:
-    return bool(rule.base_amount) and bool(rule.sales_percentage)
+    return rule.needs_sales
 
 
 def dynamic_limit(rule: RuleSpec, scope_sales: Decimal) -> Decimal | None:
@@ -421,20 +250,16 @@ class _Group:
     multiplier_id: Any = None
 
 
-def _groups(cands, lines, ctx) -> tuple[list[_Group], list[_Group], Decimal]:
-    per_number, per_filter, total = _ticket_sums(lines)
+def _groups(index: _Index, sums: _Sums) -> tuple[list[_Group], list[_Group]]:
     number_groups = []
-    for number in sorted(per_number):
-        rule = _first_number_rule(cands, number, ctx)
+    for number in sorted(sums.per_number):
+        rule = index.number_rule(number)
         if rule is not None:
-            number_groups.append(_Group(number, rule, per_number[number], FILTER_ALL))
-    seen: dict[tuple[str, str], Line] = {}
-    for line in lines:
-        seen.setdefault((line.number, multiplier_filter(line.type, line.multiplier_id)), line)
+            number_groups.append(_Group(number, rule, sums.per_number[number], FILTER_ALL))
     mult_groups = []
-    for (number, filt) in sorted(seen):
-        line = seen[(number, filt)]
-        rule = _first_multiplier_rule(cands, number, ctx, line.type, line.multiplier_id)
+    for (number, filt) in sorted(sums.per_filter):
+        line = sums.first_line[(number, filt)]
+        rule = index.multiplier_rule(number, line.type, line.multiplier_id)
         if rule is None:
             continue
         if line.type == BetType.REVENTADO:
@@ -442,9 +267,9 @@ def _groups(cands, lines, ctx) -> tuple[list[_Group], list[_Group], Decimal]:
         else:
             label = format_multiplier_value(line.multiplier_value)
         mult_groups.append(
-            _Group(number, rule, per_filter[(number, filt)], filt, label, line.multiplier_id)
+            _Group(number, rule, sums.per_filter[(number, filt)], filt, label, line.multiplier_id)
         )
-    return number_groups, mult_groups, total
+    return number_groups, mult_groups
 
 
 def _subject(group: _Group) -> str:
@@ -496,7 +321,7 @@ def _number_cutoff_violation(group: _Group, ctx: SaleContext, now: datetime):
     return Violation("NUMBER_CUTOFF", message, group.number, ZERO, group.rule.id)
 
 
-def _static_violations(cands, number_groups, mult_groups, total, ctx, now) -> list[Violation]:
+def _static_violations(index, number_groups, mult_groups, total, ctx, now) -> list[Violation]:
     """Step 7 of §9.2: per-number cutoffs, blocks, static max_amount, ticket total."""
     found: list[Violation] = []
     for group in [*number_groups, *mult_groups]:
@@ -508,7 +333,7 @@ def _static_violations(cands, number_groups, mult_groups, total, ctx, now) -> li
             violation = _limit_violation(group, per_ticket, None, ZERO)
         if violation is not None:
             found.append(violation)
-    rule = _first_ticket_total_rule(cands)
+    rule = index.ticket_total
     if rule is not None and total > rule.max_ticket_total:
         cap = Decimal(rule.max_ticket_total)
         message = f"Tiquete: máximo {format_colones(cap)} por tiquete"
@@ -544,9 +369,10 @@ def precheck_ticket(
     rules: Iterable[RuleSpec], lines: Sequence[Line], ctx: SaleContext, now_cr: datetime
 ) -> list[Violation]:
     """Step 7 only (no accumulated totals): run it before taking the accumulator row locks."""
-    cands = applicable_rules(rules, ctx)
-    number_groups, mult_groups, total = _groups(cands, lines, ctx)
-    return _static_violations(cands, number_groups, mult_groups, total, ctx, now_cr)
+    index = _Index(applicable_rules(rules, ctx), ctx)
+    sums = _ticket_sums(lines)
+    number_groups, mult_groups = _groups(index, sums)
+    return _static_violations(index, number_groups, mult_groups, sums.total, ctx, now_cr)
 
 
 def check_ticket(
@@ -561,9 +387,10 @@ def check_ticket(
     ``accumulated`` maps ``AccKey`` (or equal tuples; ids compared as strings) to the totals
     WITHOUT this ticket; missing rows count 0. ``None`` skips step 8.
     """
-    cands = applicable_rules(rules, ctx)
-    number_groups, mult_groups, total = _groups(cands, lines, ctx)
-    found = _static_violations(cands, number_groups, mult_groups, total, ctx, now_cr)
+    index = _Index(applicable_rules(rules, ctx), ctx)
+    sums = _ticket_sums(lines)
+    number_groups, mult_groups = _groups(index, sums)
+    found = _static_violations(index, number_groups, mult_groups, sums.total, ctx, now_cr)
     if found or accumulated is None:
         return found
     return _accumulated_violations(number_groups, mult_groups, ctx, _Totals(accumulated))
@@ -598,22 +425,20 @@ def _availability_of(group: _Group, ctx: SaleContext, totals: _Totals) -> Availa
     )
 
 
-def _multiplier_rules_for(cands, number, ctx, multiplier_id):
+def _multiplier_rules_for(index: _Index, number: str, multiplier_id: Any):
     if multiplier_id is not None:
-        rule = _first_multiplier_rule(cands, number, ctx, BetType.NUMERO, multiplier_id)
+        rule = index.multiplier_rule(number, BetType.NUMERO, multiplier_id)
         return [] if rule is None else [(rule, str(multiplier_id), multiplier_id)]
-    found, seen = [], set()
-    for rule in cands:
-        if rule.kind is not Kind.MULTIPLIER or not _names(rule, number, ctx):
-            continue
-        is_rev = rule.multiplier_kind == BetType.REVENTADO
-        filt = FILTER_REVENTADO if is_rev else str(rule.multiplier_id)
-        if filt in seen:
-            continue
-        seen.add(filt)
+    found = []
+    for key in dict.fromkeys(key for key, _ in index.multipliers):
+        rule = index._earliest(index.multipliers.get((key, number)), index.multipliers.get((key, None)))
         # Without a chosen multiplier only limits count: a block leaves other multipliers open.
-        if rule.has_amounts and not _blocks(rule):
-            found.append((rule, filt, None if is_rev else rule.multiplier_id))
+        if rule is None or not rule.has_amounts or _blocks(rule):
+            continue
+        if key == BetType.REVENTADO.value:
+            found.append((rule, FILTER_REVENTADO, None))
+        else:
+            found.append((rule, str(rule.multiplier_id), rule.multiplier_id))
     return found
 
 
@@ -630,15 +455,15 @@ def availability(
     With ``multiplier_id`` the number's rule and that multiplier's rule count; without it every
     multiplier rule with amounts on the number counts (the smaller remaining wins).
     """
-    cands = applicable_rules(rules, ctx)
+    index = _Index(applicable_rules(rules, ctx), ctx)
     totals = _Totals(accumulated)
     result: dict[str, Availability | None] = {}
     for number in numbers:
         options = []
-        rule = _first_number_rule(cands, number, ctx)
+        rule = index.number_rule(number)
         if rule is not None and (rule.has_amounts or _blocks(rule)):
             options.append(_availability_of(_Group(number, rule, ZERO, FILTER_ALL), ctx, totals))
-        for mrule, filt, mid in _multiplier_rules_for(cands, number, ctx, multiplier_id):
+        for mrule, filt, mid in _multiplier_rules_for(index, number, multiplier_id):
             group = _Group(number, mrule, ZERO, filt, mrule.multiplier_label or "", mid)
             options.append(_availability_of(group, ctx, totals))
         result[number] = min(options, key=lambda a: a.remaining) if options else None
@@ -654,11 +479,11 @@ def ticket_total_limit(rules: Iterable[RuleSpec], ctx: SaleContext) -> Decimal |
 __all__ = [
     "CUTOFF_GRACE", "DEFAULT_CUTOFF_MINUTES", "FILTER_ALL", "FILTER_REVENTADO", "FILTER_TICKET",
     "PRIORITY", "TICKET_NUMBER", "AccKey", "Availability", "BetType", "Cutoff", "CutoffSource",
-    "Kind", "Level",
-    "Line", "RuleSpec", "SaleContext", "ScopeType", "Violation", "accumulation_scope",
-    "applicable_rules", "availability", "blocked_multiplier_ids", "check_cutoff", "check_ticket",
-    "closing_instant", "covering_rule", "derive_kind", "dynamic_limit", "format_colones", "format_multiplier_value",
-    "is_open_at", "match_multiplier_rule", "match_number_rule", "precheck_ticket",
-    "required_accumulators", "resolve_cutoff", "rule_limits", "ticket_total_limit",
+    "Kind", "Level", "Line", "RuleSpec", "SaleContext", "ScopeType", "Violation",
+    "accumulation_scope", "applicable_rules", "auto_date_number", "availability",
+    "blocked_multiplier_ids", "check_cutoff", "check_ticket", "closing_instant", "covering_rule",
+    "derive_kind", "dynamic_limit", "format_colones", "format_multiplier_value", "is_open_at",
+    "match_multiplier_rule", "match_number_rule", "precheck_ticket", "required_accumulators",
+    "resolve_cutoff", "rule_applies", "rule_limits", "rule_number", "ticket_total_limit",
     "ticket_total_rule", "violation_messages",
 ]

@@ -11,6 +11,7 @@ from app.draws.models import Loteria, LoteriaMultiplier, MultiplierKind
 from app.errors import Conflict
 from app.restrictions import services
 from app.restrictions.domain import Kind
+from app.restrictions.housekeeping import refresh_auto_date
 from app.scope import Scope
 from app.tz import cr_today, utcnow
 
@@ -70,4 +71,5 @@ def seed_demo(session, demo) -> int:
                                                  fields=fields, numbers_text=numbers, expected_kind=kind))
         except Conflict:
             continue  # already seeded
+    refresh_auto_date(session, now=utcnow())  # show today's number until the rules job runs
     return created

@@ -11,23 +11,28 @@ Sale-side API (called inside the sale transaction; nothing here commits):
 """
 from __future__ import annotations
 
-import threading
-import uuid
-import weakref
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy.orm import Session, scoped_session
 
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.draws.models import Loteria, LoteriaMultiplier, Sorteo
 from app.errors import Conflict, InvalidInput, NotFound, OutOfScope
-from app.org.config_version import bump_config_version, get_config_version
+from app.org.config_version import get_config_version  # noqa: F401  (re-exported for callers)
 from app.org.models import Ventana
 from app.restrictions import queries, rules
+from app.restrictions.cache import (  # noqa: F401  (re-exported: the sale path imports them here)
+    _DIRTY_KEY,
+    RULE_FIELDS,
+    banca_rules,
+    clear_cache,
+    mark_rules_changed,
+    rules_for_vendedor,
+    snapshot,
+    to_spec,
+)
 from app.restrictions.domain import Cutoff, Kind, Line, RuleSpec, SaleContext, Violation
 from app.restrictions.models import RestrictionRule
 from app.restrictions.parsing import MAX_BATCH, parse_number_batch
@@ -35,16 +40,10 @@ from app.restrictions.summary import Names, summarize
 from app.restrictions.validation import FieldError, uniqueness_key, validate_rule
 from app.tz import cr_today, utcnow
 
-RULE_FIELDS = (
-    "number", "is_auto_date", "max_amount", "max_total", "max_ticket_total", "base_amount",
-    "sales_percentage", "applies_to_vendedor", "applies_to_date", "applies_to_hour",
-    "sales_cutoff_minutes", "loteria_id", "sorteo_id", "multiplier_id", "message",
-)
 EDITABLE_FIELDS = (
     "max_amount", "max_total", "sales_cutoff_minutes", "max_ticket_total", "is_active",
     "applies_to_date", "applies_to_hour",
 )
-LEVEL_LABELS = {"BANCA": "Banca", "VENTANA": "Ventana", "USER": "Vendedor"}
 
 
 class LimitExceeded(Conflict):
@@ -54,113 +53,6 @@ class LimitExceeded(Conflict):
         self.violations = violations
         super().__init__(". ".join(rules.violation_messages(violations)))
         self.numbers = {v.number: v.message for v in violations if v.number is not None}
-
-
-# ------------------------------------------------------------------------------ conversions
-
-
-def to_spec(rule: RestrictionRule, multiplier: LoteriaMultiplier | None = None) -> RuleSpec:
-    """The engine's view of a row (multiplier kind and label denormalised)."""
-    kind = getattr(multiplier.kind, "value", multiplier.kind) if multiplier is not None else None
-    return RuleSpec(
-        id=rule.id, banca_id=rule.banca_id, ventana_id=rule.ventana_id, user_id=rule.user_id,
-        number=rule.number, is_auto_date=bool(rule.is_auto_date), max_amount=rule.max_amount,
-        max_total=rule.max_total, max_ticket_total=rule.max_ticket_total,
-        base_amount=rule.base_amount, sales_percentage=rule.sales_percentage,
-        applies_to_vendedor=bool(rule.applies_to_vendedor), applies_to_date=rule.applies_to_date,
-        applies_to_hour=rule.applies_to_hour, sales_cutoff_minutes=rule.sales_cutoff_minutes,
-        loteria_id=rule.loteria_id, sorteo_id=rule.sorteo_id, multiplier_id=rule.multiplier_id,
-        multiplier_kind=kind, multiplier_label=multiplier.name if multiplier is not None else None,
-        message=rule.message, is_active=bool(rule.is_active), updated_at=rule.updated_at,
-    )
-
-
-def snapshot(rule: RestrictionRule) -> dict:
-    """Audit before/after of a rule (plain JSON values)."""
-    out = {name: getattr(rule, name) for name in (*RULE_FIELDS, "ventana_id", "user_id", "is_active")}
-    return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal, date)) else v) for k, v in out.items()}
-
-
-# ------------------------------------------------------------------------------ cache (§11.1)
-
-
-class _BancaRules:
-    """One banca's active rules indexed by owner; per-seller lists memoised."""
-
-    def __init__(self, specs: list[RuleSpec]):
-        self.banca: list[RuleSpec] = []
-        self.by_ventana: dict[Any, list[RuleSpec]] = {}
-        self.by_user: dict[Any, list[RuleSpec]] = {}
-        for spec in specs:
-            if spec.user_id is not None:
-                self.by_user.setdefault(spec.user_id, []).append(spec)
-            elif spec.ventana_id is not None:
-                self.by_ventana.setdefault(spec.ventana_id, []).append(spec)
-            else:
-                self.banca.append(spec)
-        self._memo: dict[tuple, tuple[RuleSpec, ...]] = {}
-
-    def for_seller(self, ventana_id, vendedor_id) -> tuple[RuleSpec, ...]:
-        key = (ventana_id, vendedor_id)
-        found = self._memo.get(key)
-        if found is None:
-            found = tuple(self.by_user.get(vendedor_id, []) + self.by_ventana.get(ventana_id, [])
-                          + self.banca)
-            self._memo[key] = found
-        return found
-
-
-_CACHE: dict[Any, tuple[int, _BancaRules]] = {}
-_CACHE_LOCK = threading.Lock()
-_DIRTY_KEY = "restrictions_dirty_bancas"
-
-
-def _plain(session) -> Session:
-    return session() if isinstance(session, scoped_session) else session
-
-
-def mark_rules_changed(session, banca_id) -> None:
-    """Bump the banca's ConfigVersion (same transaction) and keep this transaction off the cache."""
-    bump_config_version(session, banca_id)
-    plain = _plain(session)
-    txn = plain.get_transaction()
-    dirty = plain.info.setdefault(_DIRTY_KEY, {})
-    dirty[banca_id] = weakref.ref(txn) if txn is not None else None
-
-
-def _is_dirty(session, banca_id) -> bool:
-    plain = _plain(session)
-    ref = plain.info.get(_DIRTY_KEY, {}).get(banca_id)
-    return ref is not None and ref() is not None and ref() is plain.get_transaction()
-
-
-def _load_banca_rules(session, banca_id) -> _BancaRules:
-    rows = queries.rules_with_multipliers(session, banca_id)
-    return _BancaRules([to_spec(rule, mult) for rule, mult in rows])
-
-
-def banca_rules(session, banca_id) -> _BancaRules:
-    """Active rules of a banca, from the in-process cache keyed by its ConfigVersion."""
-    if _is_dirty(session, banca_id):  # uncommitted rule changes must never reach the cache
-        return _load_banca_rules(session, banca_id)
-    version = get_config_version(session, banca_id)
-    hit = _CACHE.get(banca_id)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    loaded = _load_banca_rules(session, banca_id)
-    with _CACHE_LOCK:
-        _CACHE[banca_id] = (version, loaded)
-    return loaded
-
-
-def clear_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
-
-
-def rules_for_vendedor(session, *, banca_id, ventana_id, vendedor_id) -> tuple[RuleSpec, ...]:
-    """The candidate rules of a vendedor: his own, his ventana's and his banca's (active)."""
-    return banca_rules(session, banca_id).for_seller(ventana_id, vendedor_id)
 
 
 # ------------------------------------------------------------------------------ sale side

@@ -35,7 +35,9 @@ def scope_phrase(rule: RuleSpec, names: Names) -> str:
     if rule.level is Level.USER:
         text = f"vendedor {names.vendedor}".strip()
     elif rule.level is Level.VENTANA:
-        text = f"{label} {names.ventana}".strip()
+        # "Ventana Centro" is not repeated as "ventana Ventana Centro".
+        name = names.ventana
+        text = name if name.lower().startswith(label) else f"{label} {name}".strip()
     else:
         text = "todos los listeros" if label == "listero" else "todas las ventanas"
     if rule.applies_to_vendedor and rule.level is not Level.USER:

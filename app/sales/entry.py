@@ -254,7 +254,7 @@ class MergedLine:
     def token(self) -> str:
         """Compact form posted with the sale: 'N|12|1000|<multiplier id>'."""
         kind = "N" if self.type == NUMERO else "R"
-        return f"{kind}|{self.number}|{self.amount:f}|{self.multiplier_id or ''}"
+        return f"{kind}|{self.number}|{int(self.amount)}|{self.multiplier_id or ''}"
 
 
 def merge_lines(lines) -> list[MergedLine]:

@@ -125,8 +125,7 @@ def restore_ticket(session, *, scope: Scope, actor, ticket_id, now: datetime | N
     violations = engine.precheck_ticket(specs, lines, ctx, now)
     if not violations:
         rows = ticket_rows(ticket, revive)  # numbers then TICKET rows: the sale's lock order
-        totals = sale_path.upsert(session.connection(), rows)
-        accumulated = {key: totals[tuple(str(p) for p in key)] - delta for key, delta in rows}
+        accumulated = sale_path.totals_before(rows, sale_path.upsert(session.connection(), rows))
         violations = engine.check_ticket(specs, lines, ctx, accumulated, now)
     if violations:
         from app.sales.services import _violations_error

@@ -197,7 +197,7 @@ def repeat_lines(ticket, jugadas, lines, sel: Selection):
     for j in jugadas:
         kind = getattr(j.type, "value", j.type)
         x = j.final_multiplier_x if kind == NUMERO else None
-        carried.append(entry.DraftLine(kind, j.number, Decimal(j.amount), str(j.multiplier_id) if x else None,
+        carried.append(entry.DraftLine(kind, j.number, Decimal(int(j.amount)), str(j.multiplier_id) if x else None,
                                        Decimal(x) if x else None, group))
     mapped, notes = moved_lines(carried, sel)
     return list(lines) + mapped, notes

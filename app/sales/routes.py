@@ -91,8 +91,14 @@ def _context(session, scope, vendedor, *, now, draft=None, lines=None, rejected=
         "banner": page.closing_banner(sel, lines), "vendedores": [] if scope.is_vendedor else
         queries.vendedores_in_scope(session, scope), "scope": scope,
         "print": page.print_settings(session, vendedor),
-        **page.right_column(session, vendedor=vendedor, user=current_user, now=now),
+        **_right(session, scope, vendedor, now),
     }
+
+
+def _right(session, scope, vendedor, now) -> dict:
+    ctx = page.right_column(session, vendedor=vendedor, user=current_user, now=now)
+    ctx["last"] = _last_info(session, ctx["last"], vendedor, scope)
+    return ctx
 
 
 @bp.route("/venta")

@@ -77,7 +77,7 @@ def ticket_list():
 
 def _detail_context(session, scope, ticket) -> dict:
     ctx = queries.ticket_context(session, ticket)
-    ctx.update(ticket=ticket, scope=scope, status=present.ticket_status(ticket),
+    ctx.update(ticket=ticket, scope=scope, estado=present.ticket_status(ticket),
                blocks=present.jugada_blocks(ticket.jugadas), payments=queries.payments_of(session, ticket.id),
                audit=queries.audit_of(session, ticket), pending=present.pending_amount(ticket),
                cierre=_closing(session, ticket, ctx["sorteo"], ctx["vendedor"]), now=utcnow(),

@@ -33,7 +33,9 @@ class LineInput:
 
 @dataclass
 class SaleResult:
-    ticket: object  # app.sales.models.Ticket
+    # A fresh sale: app.sales.services.SoldTicket (plain values, Ticket's attribute names, with
+    # `jugadas`); a replay: the stored app.sales.models.Ticket.
+    ticket: object
     replayed: bool = False  # True when the idempotency key returned an existing ticket
 
 

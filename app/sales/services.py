@@ -22,13 +22,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Sequence
 
-from sqlalchemy.orm import make_transient_to_detached, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import selectinload
 
 from app.audit.services import row_values
 from app.auth.models import Role
 from app.commissions import calc as commission_calc
 from app.commissions.services import snapshot_for_sale
+from app.draws.models import MultiplierKind
 from app.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from app.formatting import format_colones
 from app.restrictions import rules as engine
@@ -261,22 +261,33 @@ def _build_sale(scope, actor, head, config: SaleConfig, sale_lines, cliente, key
                              prefix=checks.ticket_prefix(business_date), deferred=[])
 
 
-def _attach(session, sale: sale_path.NewSale, number: str) -> Ticket:
-    """The inserted rows as persistent ORM objects, without reloading them."""
-    ticket = Ticket(**sale.ticket, ticket_number=number, last_payment_at=None, cancelled_at=None,
-                    cancelled_by=None, cancel_reason=None)
-    ticket.status = TicketStatus.ACTIVE
-    jugadas = []
-    for row in sale.jugadas:
-        j = Jugada(**row, ticket_id=ticket.id, sorteo_id=ticket.sorteo_id, payout=None, is_winner=False,
-                   is_active=True, is_excluded=False, excluded_at=None, excluded_by=None, excluded_reason=None)
-        jugadas.append(j)
-    for obj in (ticket, *jugadas):
-        make_transient_to_detached(obj)
-        session.add(obj)
-    set_committed_value(ticket, "jugadas", sorted(jugadas, key=lambda j: j.position))
-    for j in jugadas:
-        set_committed_value(j, "ticket", ticket)
+class SoldJugada:
+    """A jugada just inserted by the Core hot path: read-only values with the ORM attribute names."""
+
+    __slots__ = tuple(c.key for c in Jugada.__table__.columns) + ("ticket",)
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+
+class SoldTicket:
+    """The ticket just sold, as plain values with Ticket's attribute names (no ORM object is built
+    on the hot path; load `Ticket` with get_ticket() to modify it). `jugadas` in position order."""
+
+    __slots__ = tuple(c.key for c in Ticket.__table__.columns) + ("jugadas",)
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+
+def _attach(session, sale: sale_path.NewSale, number: str) -> SoldTicket:
+    ticket = SoldTicket(**{**sale.ticket, "status": TicketStatus.ACTIVE}, ticket_number=number)
+    ticket.jugadas = [SoldJugada(**{**row, "type": MultiplierKind(row["type"])}, ticket_id=ticket.id,
+                                 sorteo_id=ticket.sorteo_id, is_winner=False, is_active=True, is_excluded=False,
+                                 ticket=ticket)
+                      for row in sorted(sale.jugadas, key=lambda j: j["position"])]
     return ticket
 
 

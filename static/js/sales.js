@@ -46,9 +46,10 @@
     if (!resp.ok) { toast(messageOf(html), "error"); return; }
     const frame = printFrame();
     frame.onload = () => {
-      try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* printing blocked */ }
+      if (!frame.srcdoc) return;
       document.body.dataset.lastPrint = url;
       document.dispatchEvent(new CustomEvent("banca:printed", {detail: {url}}));
+      try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* printing blocked */ }
     };
     frame.srcdoc = html;
   };
@@ -192,9 +193,11 @@
         submitGroup();
       } else if (e.key === "Backspace" && !field.value && !e.ctrlKey) {
         if (chips.length) { e.preventDefault(); chips.pop(); rangeOpen = false; error = ""; render(); }
-      } else if (e.key === "Escape") {
-        e.preventDefault(); clearGroup();
       }
+    });
+    // Esc anywhere in the entry row clears the pending chips (not the tiquete).
+    form.addEventListener("keydown", e => {
+      if (e.key === "Escape") { e.preventDefault(); clearGroup(); field.focus(); }
     });
     if (monto) {
       monto.addEventListener("focus", () => monto.select());

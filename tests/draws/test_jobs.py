@@ -1,5 +1,5 @@
 """Draw jobs through RQ (fakeredis, or the real Redis when REDIS_URL is set) and time-machine (§18, §23 H)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 
 import pytest
 import time_machine

@@ -67,7 +67,8 @@ def test_edit_reorder_probe_and_save(page, e2e):
     app, base, ids = e2e
     path = f"/comisiones/usuario/{ids['vendedor']}"
     login(page, base, path)
-    expect(page.locator("h1")).to_contain_text("Comisión — Carlos")
+    expect(page.locator("h1")).to_contain_text("Carlos")
+    expect(page.locator("#comision-editor")).to_be_visible()
 
     page.fill("#default_percent", "5")
     page.click("button[value=agregar]")

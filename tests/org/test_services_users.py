@@ -122,7 +122,7 @@ class TestUpdate:
         assert org.vendedor.ventana_id == org.other_ventana.id and org.vendedor.commission_policy is None
         assert org.vendedor.identity_version == version + 1 and live_sessions(session, org.vendedor.id) == 0
         [row] = audit_rows(session, "USER_UPDATE")
-        assert "movido de" in row.details["description"]
+        assert f"movido de «{org.ventana.name}» a «{org.other_ventana.name}»" in row.details["description"]
 
     def test_move_to_another_banca_checks_its_vendor_limit(self, session, admin_scope, org):
         other = BancaFactory(vendor_limit=1)
@@ -133,9 +133,13 @@ class TestUpdate:
                                  data=edit(org.vendedor, ventana_id=str(ventana.id)))
         other.vendor_limit = 2
         session.flush()
+        old_version, new_version = config_version(session, org.banca.id), config_version(session, other.id)
         services.update_user(session=session, scope=admin_scope, user_id=org.vendedor.id,
                              data=edit(org.vendedor, ventana_id=str(ventana.id)))
-        assert org.vendedor.banca_id == other.id
+        assert org.vendedor.banca_id == other.id and org.vendedor.ventana.banca_id == other.id
+        assert config_version(session, org.banca.id) == old_version + 1
+        assert config_version(session, other.id) == new_version + 1
+        assert audit_rows(session, "USER_UPDATE")[0].banca_id == other.id
 
     def test_role_change_audited_and_revokes(self, session, admin_scope, org):
         open_session(session, org.vendedor)

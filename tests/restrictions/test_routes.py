@@ -1,7 +1,6 @@
 """Restriction pages per role, with and without HX-Request (UX §6, DOMAIN §10.7)."""
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,10 +8,8 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role
 from app.restrictions import services
-from app.restrictions.domain import Kind
 from app.restrictions.models import RestrictionRule
 from app.scope import Scope
-from app.tz import cr_today
 from tests.conftest import HX
 from tests.factories.draws import draw_setup
 
@@ -207,10 +204,16 @@ class TestEditDeleteRestore:
         assert other_admin.get(f"/restricciones/{rule.id}/editar").status_code == 403
         assert other_admin.post(f"/restricciones/{rule.id}/desactivar", data={"reason": "robo"}).status_code == 403
 
-    def test_housekeeping_run_now(self, session, org, admin_client):
+    def test_housekeeping_run_now(self, app, session, org, admin_client, monkeypatch):
+        import fakeredis
+        from rq import Queue
+        monkeypatch.setitem(app.extensions, "banca_queue",
+                            Queue("default", is_async=False, connection=fakeredis.FakeRedis()))
         make_rule(session, org, {"is_auto_date": True, "max_total": D(5)})
         resp = admin_client.post("/restricciones/mantenimiento")
         assert resp.status_code == 303
+        follow = admin_client.get("/restricciones").get_data(as_text=True)
+        assert "Mantenimiento ejecutado: Números del día actualizados" in follow
         page = admin_client.get("/restricciones").get_data(as_text=True)
         assert "Correcta" in page and "al día" in page
 

@@ -168,3 +168,35 @@ class TestValueParsing:
         assert normalize_number("7", 2) == "07" and normalize_number("7", 3) == "007"
         with pytest.raises(ValueError, match="«123»"):
             normalize_number("123", 2)
+
+
+class TestSummary:
+    def test_examples(self):
+        from datetime import date
+
+        from app.restrictions.summary import Names, summarize
+        from tests.restrictions.restrictions_engine_helpers import X
+        tica = Names(loteria="TICA", ventana="Centro", vendedor="Carlos", multiplier="85x")
+        assert summarize(rule(number="13", max_total=5000, loteria_id=TICA), tica) == (
+            "Máx. ₡5 000 acumulado al 13 en TICA, todas las ventanas")
+        assert summarize(rule(ventana_id=V, max_amount=1000, max_total=5000), tica) == (
+            "Máx. ₡1 000 por tiquete y ₡5 000 acumulado en cada número, ventana Centro")
+        assert summarize(rule(ventana_id=V, max_total=1), Names(ventana="Ventana Centro")).endswith(
+            ", Ventana Centro")
+        assert summarize(rule(ventana_id=V, applies_to_vendedor=True, base_amount=2500,
+                              sales_percentage=Decimal("3")), tica) == (
+            "Máx. ₡2 500 o 3 % de las ventas (el mayor) acumulado en cada número, ventana Centro, "
+            "por cada vendedor")
+        assert summarize(rule(number="13", max_total=0), tica) == "Número 13 bloqueado, todas las ventanas"
+        assert summarize(rule(is_auto_date=True, max_total=3000), tica) == (
+            "Máx. ₡3 000 acumulado al número del día, todas las ventanas")
+        assert summarize(rule(loteria_id=TICA, multiplier_id=M85), tica) == (
+            "Multiplicador 85x bloqueado en TICA, todas las ventanas")
+        assert summarize(rule(user_id=X, sales_cutoff_minutes=3), tica) == (
+            "Corte de 3 min antes del sorteo, vendedor Carlos")
+        assert summarize(rule(max_ticket_total=20000, applies_to_date=date(2026, 3, 14), applies_to_hour=14),
+                         tica) == ("Máx. ₡20 000 por tiquete (total), todas las ventanas · solo el 14/03/2026 "
+                                   "de 2:00 p. m. a 2:59 p. m.")
+        assert summarize(rule(number="77", max_total=1000, sales_cutoff_minutes=15), tica) == (
+            "Máx. ₡1 000 acumulado al 77, todas las ventanas; corte 15 min antes")
+        assert summarize(rule(max_total=1), Names(ventana_label="Listero")).endswith("todos los listeros")

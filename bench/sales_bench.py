@@ -1,0 +1,371 @@
+#!/usr/bin/env python
+"""Sales benchmark (issue 6 item 8; PERFORMANCE.md): tickets of 3 jugadas sold over HTTP.
+
+A script, not a test. It
+  1. creates its own scratch database `bench_sales` on the local PostgreSQL (127.0.0.1:5432;
+     PGURL to change it) and drops it at the end (--keep-db to keep it), and records
+     `SHOW fsync` / `SHOW synchronous_commit` (refuses to run with either off unless --allow-unsafe);
+  2. seeds one banca, 4 ventanas, 32 vendedores, a TICA-like lotería (90x/85x, reventado), an
+     OPEN sorteo for the random-number runs, one per race, and restriction rules (a banca
+     max_total on every number, so the limit check and the accumulators are exercised, plus
+     ₡5 000 on "77" for the race);
+  3. starts gunicorn (gthread, default 2 workers × 4 threads, keep-alive) on the real app with
+     the rate limits RAISED through the environment (RATELIMIT_SALES etc.: DOMAIN §20 60/min
+     would throttle the run), logs every vendedor in through /login (real sessions, real CSRF);
+  4. drives it with wrk (closed loop, one connection per vendedor): 1, 8 and 32 sellers on random
+     numbers, then 32 sellers racing the one limited number; reports tickets/s, p50/p95/p99
+     (client side, wrk) and, for 1 seller, the server time (WSGI call) p50 / p95;
+  5. checks the race: accepted sum exact, accumulator = Σ live jugadas, never above the cap;
+  6. repeats 2–5 with the per-sorteo advisory-lock variant (--strategies) for the comparison.
+
+Usage: .venv/bin/python bench/sales_bench.py [--duration 15] [--runs 3] [--json out.json]
+Needs: wrk (apt-get install wrk), PostgreSQL with fsync and synchronous_commit on.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+PGURL = os.environ.get("PGURL", "postgresql://postgres@127.0.0.1:5432")
+DBNAME = "bench_sales"
+PASSWORD = "bench-clave-123"
+SELLERS = 32
+RACE_CAP = Decimal(5000)
+RACE_AMOUNT = 100
+
+
+# ------------------------------------------------------------------------------ database
+
+def admin_conn():
+    import psycopg
+    return psycopg.connect(f"{PGURL}/postgres", autocommit=True)
+
+
+def pg_settings() -> dict:
+    with admin_conn() as conn:
+        out = {name: conn.execute(f"SHOW {name}").fetchone()[0]
+               for name in ("fsync", "synchronous_commit", "wal_sync_method", "shared_buffers",
+                            "full_page_writes", "server_version")}
+    return out
+
+
+def recreate_db() -> None:
+    with admin_conn() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DBNAME}")
+
+
+def drop_db() -> None:
+    with admin_conn() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
+
+
+def seed(env: dict) -> dict:
+    """Schema + data, in-process through the app's models; returns the ids the runs need."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from app.auth.models import Role, User
+    from app.auth.passwords import hash_password
+    from app.draws.models import Loteria, LoteriaMultiplier, MultiplierKind, Sorteo, SorteoStatus
+    from app.extensions import db
+    from app.org.models import Banca, ConfigVersion, Ventana
+    from app.restrictions.models import RestrictionRule
+    from app.tz import to_cr, utcnow
+
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        s = db.session
+        banca = Banca(name="Banca Bench", code="BENCH", max_sessions_per_vendedor=5)
+        s.add(banca)
+        s.flush()
+        s.add(ConfigVersion(banca_id=banca.id, version=1))
+        ventanas = [Ventana(banca_id=banca.id, name=f"Ventana {i}", code=f"BV{i}") for i in range(4)]
+        s.add_all(ventanas)
+        s.flush()
+        pw = hash_password(PASSWORD)
+        users = [User(username=f"bench{i:02d}", name=f"Vendedor {i}", password_hash=pw, role=Role.VENDEDOR,
+                      banca_id=banca.id, ventana_id=ventanas[i % 4].id, settings={}) for i in range(SELLERS)]
+        s.add_all(users)
+        policy = {"version": 1, "default_percent": 10, "rules": []}
+        banca.commission_policy = policy
+        for v in ventanas:
+            v.commission_policy = {"version": 1, "default_percent": 15, "rules": []}
+        lot = Loteria(banca_id=banca.id, name="TICA", rules={"digits": 2, "reventado": {"enabled": True},
+                                                            "min_bet_amount": 50, "max_bet_amount": 100000})
+        s.add(lot)
+        s.flush()
+        m90 = LoteriaMultiplier(loteria_id=lot.id, name="90x", value_x=Decimal(90), kind=MultiplierKind.NUMERO)
+        m85 = LoteriaMultiplier(loteria_id=lot.id, name="85x", value_x=Decimal(85), kind=MultiplierKind.NUMERO)
+        roja = LoteriaMultiplier(loteria_id=lot.id, name="Roja 200x", value_x=Decimal(200),
+                                 kind=MultiplierKind.REVENTADO)
+        s.add_all([m90, m85, roja])
+        base = (utcnow() + timedelta(hours=3)).replace(second=0, microsecond=0)
+        sorteos = {}
+        for i, key in enumerate(("random_accumulator", "race_accumulator", "random_sorteo_lock",
+                                 "race_sorteo_lock", "warmup")):
+            at = base + timedelta(minutes=i)
+            sorteos[key] = Sorteo(loteria_id=lot.id, banca_id=banca.id, name=f"TICA {to_cr(at):%H:%M}",
+                                  scheduled_at=at, status=SorteoStatus.OPEN, digits=2)
+        s.add_all(sorteos.values())
+        s.flush()
+        s.add(RestrictionRule(banca_id=banca.id, max_total=Decimal(50_000_000)))
+        for key in ("race_accumulator", "race_sorteo_lock"):
+            s.add(RestrictionRule(banca_id=banca.id, number="77", max_total=RACE_CAP, sorteo_id=sorteos[key].id))
+        s.commit()
+        return {"banca": str(banca.id), "m90": str(m90.id), "sorteos": {k: str(v.id) for k, v in sorteos.items()},
+                "usernames": [u.username for u in users]}
+
+
+# ------------------------------------------------------------------------------ server
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict, port: int, workers: int, threads: int, extra: dict) -> subprocess.Popen:
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(BENCH), "-k", "gthread", "-w", str(workers),
+           "--threads", str(threads), "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+           "sales_wsgi:app"]
+    proc = subprocess.Popen(cmd, env={**os.environ, **env, **extra}, stdout=subprocess.DEVNULL,
+                            stderr=open(BENCH / ".sales_gunicorn.log", "ab"), start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).read()
+            return proc
+        except Exception:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise SystemExit("gunicorn did not start; see bench/.sales_gunicorn.log")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def login(port: int, username: str) -> dict:
+    """A real login: GET /login (CSRF), POST credentials, GET /venta for the page's CSRF token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{port}"
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token.group(1),
+                                   "next": ""}).encode()
+    opener.open(f"{base}/login", data=data).read()
+    venta = opener.open(f"{base}/venta").read().decode()
+    csrf = re.search(r'"X-CSRFToken": "([^"]+)"', venta)
+    if csrf is None:
+        raise SystemExit(f"login of {username} failed (no CSRF token on /venta)")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return {"cookie": cookie, "csrf": csrf.group(1)}
+
+
+# ------------------------------------------------------------------------------ load
+
+def lua_config(path: Path, creds: list[dict], route: str, sorteo: str, mult: str, hot: str | None) -> None:
+    def q(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines = ["creds = {"] + [f"  {{cookie={q(c['cookie'])}, csrf={q(c['csrf'])}}}," for c in creds] + ["}"]
+    lines += [f"path = {q(route)}", f"sorteo = {q(sorteo)}", f"mult = {q(mult)}",
+              f"hot = {q(hot) if hot else 'nil'}", f"hot_amount = {RACE_AMOUNT}"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def run_wrk(port: int, conns: int, duration: float, config: Path) -> dict:
+    cmd = ["wrk", "-t", str(conns), "-c", str(conns), "-d", f"{max(1, round(duration))}s", "--timeout", "10s",
+           "-s", str(BENCH / "sales_sell.lua"), f"http://127.0.0.1:{port}"]
+    out = subprocess.run(cmd, env={**os.environ, "BENCH_CONFIG": str(config)}, capture_output=True, text=True,
+                         check=True).stdout
+    match = re.search(r"BENCH_JSON (\{.*\})", out)
+    if match is None:
+        raise SystemExit(f"wrk output not understood:\n{out}")
+    data = json.loads(match.group(1))
+    data["tps"] = round(data["ok"] / (data["duration_us"] / 1e6), 1)
+    data["sellers"] = conns
+    return data
+
+
+def server_times(folder: Path) -> dict:
+    values = []
+    for f in folder.glob("*.txt"):
+        values += [int(x) for x in f.read_text().split()]
+    for f in folder.glob("*.txt"):
+        f.unlink()
+    if not values:
+        return {}
+    values.sort()
+    pick = lambda p: values[min(len(values) - 1, int(len(values) * p))]  # noqa: E731
+    return {"server_p50_us": pick(0.50), "server_p95_us": pick(0.95), "server_p99_us": pick(0.99),
+            "server_samples": len(values)}
+
+
+def race_check(sorteo_id: str, banca_id: str, strategy: str) -> dict:
+    import psycopg
+    with psycopg.connect(f"{PGURL}/{DBNAME}") as conn:
+        accepted = conn.execute(
+            "SELECT count(*), coalesce(sum(j.amount), 0) FROM jugadas j JOIN tickets t ON t.id = j.ticket_id "
+            "WHERE t.sorteo_id = %s AND j.number = '77' AND t.status = 'ACTIVE' AND j.is_active",
+            (sorteo_id,)).fetchone()
+        tickets = conn.execute("SELECT count(*) FROM tickets WHERE sorteo_id = %s", (sorteo_id,)).fetchone()[0]
+        acc = conn.execute(
+            "SELECT amount FROM exposure_accumulators WHERE sorteo_id = %s AND number = '77' "
+            "AND scope_type = 'banca' AND scope_id = %s AND filter = 'all'", (sorteo_id, banca_id)).fetchone()
+    sold = Decimal(accepted[1])
+    out = {"accepted_tickets": tickets, "sold_on_77": str(sold), "cap": str(RACE_CAP),
+           "oversold": sold > RACE_CAP, "exact": sold == RACE_CAP}
+    if strategy == "accumulator":
+        out["accumulator_77"] = str(acc[0]) if acc else "0"
+        out["accumulator_matches"] = acc is not None and Decimal(acc[0]) == sold
+    return out
+
+
+def accumulators_agree(env: dict, sorteo_id: str) -> bool:
+    os.environ.update(env)
+    from app import create_app
+    from app.extensions import db
+    from app.sales.exposure import compare_accumulators
+    app = create_app()
+    with app.app_context():
+        return compare_accumulators(db.session, sorteo_id) == {}
+
+
+# ------------------------------------------------------------------------------ main
+
+def machine() -> dict:
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1), "kernel": platform.release(),
+            "python": platform.python_version()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=float, default=15)
+    ap.add_argument("--race-duration", type=float, default=5)
+    ap.add_argument("--runs", type=int, default=3, help="repetitions of the 8-seller run")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--strategies", default="accumulator,sorteo_lock")
+    ap.add_argument("--route", default="/venta/vender", help="or /bench/vender (internal endpoint)")
+    ap.add_argument("--keep-db", action="store_true")
+    ap.add_argument("--allow-unsafe", action="store_true", help="run even with fsync/synchronous_commit off")
+    ap.add_argument("--json", help="write all figures to this file")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install -y wrk")
+    settings = pg_settings()
+    if (settings["fsync"] != "on" or settings["synchronous_commit"] != "on") and not args.allow_unsafe:
+        raise SystemExit(f"PostgreSQL must run with fsync and synchronous_commit on: {settings}")
+    env = {"DATABASE_URL": f"{PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{DBNAME}",
+           "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "development", "REDIS_URL": "",
+           "LOG_JSON": "0", "INPROCESS_SCHEDULER": "0",
+           # DOMAIN §20 limits raised for the run (60 tickets/min per user would throttle it).
+           "RATELIMIT_SALES": "1000000 per minute", "RATELIMIT_AUTH": "1000000 per minute",
+           "RATELIMIT_ANON": "1000000 per minute", "RATELIMIT_LOGIN": "1000 per minute"}
+    if args.route.startswith("/bench/"):
+        env["BENCH_ENDPOINT"] = "internal"
+    recreate_db()
+    report = {"machine": machine(), "postgres": settings, "method": {
+        "server": f"gunicorn gthread {args.workers} workers x {args.threads} threads, keep-alive",
+        "load": "wrk closed loop, one connection per logged-in vendedor, tickets of 3 jugadas",
+        "route": args.route, "duration_s": args.duration, "rate_limits": "raised via RATELIMIT_* env"},
+        "runs": []}
+    try:
+        ids = seed(env)
+        print(f"postgres: {settings}", flush=True)
+        for strategy in [s.strip() for s in args.strategies.split(",") if s.strip()]:
+            report["runs"] += run_strategy(strategy, env, ids, args)
+    finally:
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=2))
+        if not args.keep_db:
+            drop_db()
+    print(json.dumps(report, indent=2))
+
+
+def run_strategy(strategy: str, env: dict, ids: dict, args) -> list[dict]:
+    port = free_port()
+    timing = Path(tempfile.mkdtemp(prefix="bench-sales-"))
+    extra = {"BENCH_STRATEGY": strategy, "BENCH_TIMING_DIR": str(timing)}
+    proc = start_server(env, port, args.workers, args.threads, extra)
+    results = []
+    try:
+        creds = [login(port, u) for u in ids["usernames"]]
+        cfg = timing / "config.lua"
+        m90 = ids["m90"]
+        lua_config(cfg, creds, args.route, ids["sorteos"]["warmup"], m90, None)
+        run_wrk(port, 8, 3, cfg)  # warm-up: imports, caches, prepared statements
+        server_times(timing)
+        random_sorteo = ids["sorteos"][f"random_{strategy}"]
+        lua_config(cfg, creds, args.route, random_sorteo, m90, None)
+        plan = [(1, 1), (8, args.runs), (32, 1)]
+        for sellers, repeats in plan:
+            for run in range(repeats):
+                data = run_wrk(port, sellers, args.duration, cfg)
+                data.update(server_times(timing), strategy=strategy, scenario="random", run=run + 1)
+                results.append(data)
+                print(summary(data), flush=True)
+        race = ids["sorteos"][f"race_{strategy}"]
+        lua_config(cfg, creds, args.route, race, m90, "77")
+        data = run_wrk(port, 32, args.race_duration, cfg)
+        server_times(timing)
+        data.update(strategy=strategy, scenario="race-77", run=1, **race_check(race, ids["banca"], strategy))
+        if strategy == "accumulator":
+            data["accumulators_agree_random"] = accumulators_agree(env, random_sorteo)
+            data["accumulators_agree_race"] = accumulators_agree(env, race)
+        results.append(data)
+        print(summary(data), flush=True)
+    finally:
+        stop_server(proc)
+        shutil.rmtree(timing, ignore_errors=True)
+    return results
+
+
+def summary(d: dict) -> str:
+    ms = lambda us: f"{us / 1000:.1f}"  # noqa: E731
+    text = (f"{d['strategy']:<12} {d['scenario']:<7} sellers={d['sellers']:<3} run={d['run']} "
+            f"ok={d['ok']} 409={d['conflict']} other={d['other']} tps={d['tps']} "
+            f"p50={ms(d['p50_us'])} p95={ms(d['p95_us'])} p99={ms(d['p99_us'])} max={ms(d['max_us'])} ms")
+    if "server_p50_us" in d:
+        text += f" server p50={ms(d['server_p50_us'])} p95={ms(d['server_p95_us'])} ms"
+    if "exact" in d:
+        text += f" sold77={d['sold_on_77']} cap={d['cap']} exact={d['exact']} oversold={d['oversold']}"
+    return text
+
+
+if __name__ == "__main__":
+    main()
