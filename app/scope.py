@@ -195,7 +195,8 @@ def _columns(model, banca, ventana, vendedor):
                 ventana if ventana is not None else User.ventana_id,
                 vendedor if vendedor is not None else User.id)
     if model is Ventana:
-        return banca if banca is not None else Ventana.banca_id, ventana if ventana is not None else Ventana.id, vendedor
+        return (banca if banca is not None else Ventana.banca_id,
+                ventana if ventana is not None else Ventana.id, vendedor)
     if model is Banca:
         return banca if banca is not None else Banca.id, ventana, vendedor
     return (banca if banca is not None else getattr(model, "banca_id", None),
@@ -213,7 +214,8 @@ def scope_for_user(user, selected_banca_id=None) -> Scope:
             or not ventana.banca.is_active or ventana.banca.deleted_at is not None):
         raise OutOfScope(NO_VENTANA_MESSAGE)
     if role == Role.VENTANA:
-        return Scope(user_id=user.id, role=role, banca_id=ventana.banca_id, ventana_id=ventana.id, name=user.name)
+        return Scope(user_id=user.id, role=role, banca_id=ventana.banca_id, ventana_id=ventana.id,
+                     name=user.name)
     return Scope(user_id=user.id, role=role, banca_id=ventana.banca_id, ventana_id=ventana.id,
                  vendedor_id=user.id, name=user.name)
 

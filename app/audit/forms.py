@@ -7,6 +7,7 @@ from wtforms.validators import Length, Optional
 from app.audit.models import LAYERS
 from app.audit.services import LAYER_LABELS
 
+TOO_LONG = "Use como máximo %(max)d caracteres."
 PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
 
 
@@ -36,16 +37,17 @@ class ActivityFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    usuario = StringField("Usuario", filters=[_strip], validators=[Optional(), Length(max=100, message="Use como máximo %(max)d caracteres.")])
+    usuario = StringField("Usuario", filters=[_strip], validators=[Optional(), Length(max=100, message=TOO_LONG)])
     accion = SelectField("Acción", choices=choices([("", "Todas")]), validate_choice=False)
     capa = SelectField("Área", choices=choices([("", "Todas")] + [(k, LAYER_LABELS[k]) for k in LAYERS]),
                        validate_choice=False)
     objeto = SelectField("Tipo de registro", choices=choices([("", "Todos")]), validate_choice=False)
-    objeto_id = StringField("Id del registro", filters=[_strip], validators=[Optional(), Length(max=64, message="Use como máximo %(max)d caracteres.")])
+    objeto_id = StringField("Id del registro", filters=[_strip], validators=[Optional(), Length(max=64, message=TOO_LONG)])
     desde = CRDateField("Desde", validators=[Optional()])
     hasta = CRDateField("Hasta", validators=[Optional()])
-    texto = StringField("Texto", filters=[_strip], validators=[Optional(), Length(max=100, message="Use como máximo %(max)d caracteres.")])
-    por_pagina = SelectField("Por página", choices=choices(PER_PAGE_CHOICES), default="50", validate_choice=False)
+    texto = StringField("Texto", filters=[_strip], validators=[Optional(), Length(max=100, message=TOO_LONG)])
+    por_pagina = SelectField("Por página", choices=choices(PER_PAGE_CHOICES), default="50",
+                             validate_choice=False)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -29,7 +29,8 @@ def log_list():
     rows, total = [], 0
     if valid:
         filters = services.ActivityFilter(
-            banca_id=scope.require_banca(), username=form.usuario.data or None, action=form.accion.data or None,
+            banca_id=scope.require_banca(), username=form.usuario.data or None,
+            action=form.accion.data or None,
             layer=form.capa.data or None, target_type=form.objeto.data or None,
             target_id=form.objeto_id.data or None, date_from=form.desde.data, date_to=form.hasta.data,
             text=form.texto.data or None)

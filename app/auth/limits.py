@@ -1,12 +1,11 @@
 """Rate limits (DOMAIN §20), all configurable in app/config.py (RATELIMIT_* keys).
 
-| Limit                    | Config key          | Default        | Key             | Where                        |
-|--------------------------|---------------------|----------------|-----------------|------------------------------|
-| unauthenticated requests | RATELIMIT_ANON      | 100 per minute | client IP       | every route (application)    |
-| authenticated requests   | RATELIMIT_AUTH      | 600 per minute | user id         | every route (application)    |
-| logins                   | RATELIMIT_LOGIN     | 5 per minute   | client IP       | POST /login (`login_limit`)  |
-| ticket sales             | RATELIMIT_SALES     | 60 per minute  | user id         | `@sales_limit` on the sell route |
-| exports (csv/xlsx/pdf)   | RATELIMIT_EXPORTS   | 10 per minute  | user id         | `@export_limit` on each export route |
+- unauthenticated requests: RATELIMIT_ANON, 100 per minute per client IP, every route;
+- authenticated requests: RATELIMIT_AUTH, 600 per minute per user, every route;
+- logins: RATELIMIT_LOGIN, 5 per minute per client IP, POST /login (`login_limit`);
+- ticket sales: RATELIMIT_SALES, 60 per minute per user, `@sales_limit` on the sell route;
+- exports (csv/xlsx/pdf): RATELIMIT_EXPORTS, 10 per minute per user, `@export_limit` on each
+  export route (one bucket shared by all of them).
 
 Usage in another domain (put the limit decorator *below* the route and permission decorators):
 
@@ -28,11 +27,15 @@ storage is Redis when REDIS_URL is set (RATELIMIT_STORAGE_URI overrides), memory
 """
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
 from flask_limiter import ApplicationLimit
 from flask_login import current_user
 
 from app.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 LOGIN_MESSAGE = "Demasiados intentos de ingreso desde esta conexión. Espere un minuto e intente de nuevo."
 ANON_MESSAGE = "Demasiadas solicitudes desde esta conexión. Espere un momento e intente de nuevo."
@@ -73,8 +76,22 @@ def _config(key: str):
     return lambda: current_app.config[key]
 
 
+def _audit_throttled_login(_limit) -> None:
+    """A throttled login attempt is still an attempt (DOMAIN §20): LOGIN_FAILED, reason throttled."""
+    from app.audit.services import record
+    from app.db import unit_of_work
+    typed = (request.form.get("username") or "").strip()[:32]
+    try:
+        with unit_of_work() as session:
+            record(session, action="LOGIN_FAILED", layer="auth",
+                   description=f"Ingreso bloqueado para «{typed}»: demasiados intentos desde {request.remote_addr}",
+                   details={"username": typed, "reason": "throttled"})
+    except Exception:  # never turn a 429 into a 500
+        log.exception("could not audit a throttled login")
+
+
 login_limit = limiter.limit(_config("RATELIMIT_LOGIN"), key_func=ip_key, methods=["POST"],
-                            error_message=LOGIN_MESSAGE)
+                            error_message=LOGIN_MESSAGE, on_breach=_audit_throttled_login)
 sales_limit = limiter.shared_limit(_config("RATELIMIT_SALES"), scope="sales", key_func=user_key,
                                    methods=["POST"], deduct_when=_accepted, override_defaults=False,
                                    error_message=SALES_MESSAGE)

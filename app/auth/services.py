@@ -122,9 +122,11 @@ def attempt_login(session, *, username: str, password: str, ip: str | None, user
     user = find_user_by_username(session, typed)
     if user is None:
         dummy_verify(password or "")
-        return _refuse(session, None, typed, ip, "unknown_user", LoginRefused(GENERIC_LOGIN_ERROR, field="password"))
+        return _refuse(session, None, typed, ip, "unknown_user",
+                       LoginRefused(GENERIC_LOGIN_ERROR, field="password"))
     if not verify_password(user.password_hash, password or ""):
-        return _refuse(session, user, typed, ip, "bad_password", LoginRefused(GENERIC_LOGIN_ERROR, field="password"))
+        return _refuse(session, user, typed, ip, "bad_password",
+                       LoginRefused(GENERIC_LOGIN_ERROR, field="password"))
     if not _user_active(user):
         return _refuse(session, user, typed, ip, "inactive", LoginRefused(INACTIVE_ERROR, status=403))
     if not _org_active(user):
@@ -142,7 +144,8 @@ def attempt_login(session, *, username: str, password: str, ip: str | None, user
             LoginSession.revoked.is_(False)), now, "Nuevo ingreso en el mismo dispositivo")
     login = LoginSession(
         id=uuid.uuid4(), user_id=user.id, banca_id=banca_id, token_id=secrets.token_urlsafe(32),
-        device_id=device_id, device_name=_device_name(user_agent), user_agent=(user_agent or "")[:300] or None,
+        device_id=device_id, device_name=_device_name(user_agent),
+        user_agent=(user_agent or "")[:300] or None,
         ip=(ip or None), last_used_at=now, expires_at=now + ABSOLUTE_LIFETIME,
     )
     session.add(login)
@@ -369,17 +372,20 @@ def change_password(session, user: User, *, current: str, new: str, confirm: str
     if not verify_password(user.password_hash, current or ""):
         errors["current_password"] = ["La contraseña actual no es correcta."]
     if not (MIN_LENGTH <= len(new or "") <= MAX_LENGTH):
-        errors["new_password"] = [f"La nueva contraseña debe tener entre {MIN_LENGTH} y {MAX_LENGTH} caracteres."]
+        errors["new_password"] = [f"La nueva contraseña debe tener entre {MIN_LENGTH} y {MAX_LENGTH} "
+                                  "caracteres."]
     elif new == current:
         errors["new_password"] = ["La nueva contraseña debe ser diferente de la actual."]
     if new != confirm:
         errors["confirm"] = ["La confirmación no coincide con la nueva contraseña."]
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], errors=errors)
-    revoked = set_user_password(session, user, new, reason="Cambio de contraseña", keep_session_id=keep_session_id)
+    revoked = set_user_password(session, user, new, reason="Cambio de contraseña",
+                                keep_session_id=keep_session_id)
     record(session, action="PASSWORD_CHANGE", layer="auth", actor_id=user.id, banca_id=_banca_id_of(user),
            target_type="user", target_id=user.id, details={"other_sessions_revoked": revoked},
-           description=f"{user.name} cambió su contraseña (se cerraron {revoked} sesiones en otros dispositivos)")
+           description=f"{user.name} cambió su contraseña "
+                       f"(se cerraron {revoked} sesiones en otros dispositivos)")
 
 
 def set_theme(session, user: User, theme: str) -> bool:

@@ -110,9 +110,25 @@ def check_shape(lines: Sequence[Any], digits: int | None) -> tuple[list[SaleLine
             problems.lines[i] = f"Número {number}: elija el multiplicador."
             continue
         out.append(SaleLine(i, kind, number, amount, mult))
-    if problems:
+    if problems or digits is None:
         return out, problems
     _check_reventados(out, problems)
+    return out, problems
+
+
+def finish_shape(lines: list[SaleLine], digits: int) -> tuple[list[SaleLine], Problems]:
+    """Second half of step 1 once the sorteo's digits are known: pad each number, refuse longer
+    ones, then the REVENTADO pairing (on the padded numbers)."""
+    problems = _problems()
+    out = []
+    for line in lines:
+        if len(line.number) > digits:
+            problems.lines[line.position] = f"Número «{line.number}» no válido: use {digits} cifras."
+        elif len(line.number) < digits:
+            line = SaleLine(line.position, line.type, line.number.zfill(digits), line.amount, line.multiplier_id)
+        out.append(line)
+    if not problems:
+        _check_reventados(out, problems)
     return out, problems
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
@@ -100,17 +100,40 @@ _HEAD = (
 )
 
 
+def _pg_sql(stmt) -> str:
+    from sqlalchemy.dialects.postgresql import psycopg
+    return str(stmt.compile(dialect=psycopg.dialect()))
+
+
+_HEAD_PG = _pg_sql(_HEAD)
+
+
+def _raw(conn, sql: str, params: dict):
+    """A DBAPI cursor on the transaction's own connection: the hot path skips SQLAlchemy's
+    statement and result machinery on PostgreSQL (psycopg types the values itself)."""
+    cur = conn.connection.cursor()
+    cur.execute(sql, params)
+    return cur
+
+
 def load_head(conn, *, vendedor_id, sorteo_id, key: str) -> Head | None:
     """The sale's first statement; None when the vendedor does not exist."""
-    row = conn.execute(_HEAD, {"vendedor_id": vendedor_id, "sorteo_id": sorteo_id, "key": key}).first()
+    params = {"vendedor_id": vendedor_id, "sorteo_id": sorteo_id, "key": key}
+    if conn.dialect.name == "postgresql":
+        row = _raw(conn, _HEAD_PG, params).fetchone()
+    else:
+        row = conn.execute(_HEAD, params).first()
     if row is None:
         return None
+    scheduled = row[14]
+    if scheduled is not None and scheduled.tzinfo is not None:
+        scheduled = scheduled.astimezone(timezone.utc)
     return Head(
         vendedor_id=row[0], vendedor_name=row[1], vendedor_role=getattr(row[2], "value", row[2]),
         vendedor_active=bool(row[3]), ventana_id=row[4], ventana_active=bool(row[5]),
         banca_id=row[6], banca_active=bool(row[7]), sorteo_id=row[8], sorteo_banca_id=row[9],
         loteria_id=row[10], sorteo_name=row[11], sorteo_status=getattr(row[12], "value", row[12]),
-        sorteo_active=bool(row[13]), scheduled_at=row[14], digits=row[15], loteria_active=bool(row[16]),
+        sorteo_active=bool(row[13]), scheduled_at=scheduled, digits=row[15], loteria_active=bool(row[16]),
         loteria_name=row[17], version=row[18] or 0, existing_ticket_id=row[19], existing_hash=row[20],
     )
 
@@ -136,8 +159,9 @@ def ordered(rows: Iterable[tuple[AccKey, Decimal]]) -> list[tuple[AccKey, Decima
 
 
 def split_ticket_rows(rows: Sequence[tuple[AccKey, Decimal]]):
-    """(number rows, TICKET rows), each in lock order."""
-    rows = ordered(rows)
+    """(number rows, TICKET rows), each in lock order. `rows` must come sorted by the string form
+    of the key, as restrictions.rules.required_accumulators returns them: a stable partition
+    then gives the global lock order without sorting again."""
     return ([r for r in rows if r[0].filter != FILTER_TICKET],
             [r for r in rows if r[0].filter == FILTER_TICKET])
 
@@ -148,7 +172,7 @@ _PG_UPSERT = (
     "AS u(o int, n text, t text, i uuid, f text, a numeric) ORDER BY u.o "
     "ON CONFLICT (sorteo_id, number, scope_type, scope_id, filter) "
     "DO UPDATE SET amount = e.amount + EXCLUDED.amount "
-    "RETURNING e.number, e.scope_type, e.scope_id, e.filter, e.amount"
+    "RETURNING e.number, e.scope_type, e.scope_id::text, e.filter, e.amount"
 )
 
 
@@ -163,19 +187,19 @@ def _rows_json(rows: Sequence[tuple[AccKey, Decimal]]) -> str:
 
 
 def _key(key: AccKey) -> tuple:
-    return (key.number, key.scope_type, _as_uuid(key.scope_id), key.filter)
+    return (key.number, key.scope_type, str(key.scope_id), key.filter)
 
 
 def upsert(conn, rows: Sequence[tuple[AccKey, Decimal]]) -> dict[tuple, Decimal]:
     """Add each delta to its accumulator row (created at 0) in the given order; row-locks them.
 
-    Returns the new totals keyed by (number, scope_type, scope_id as UUID, filter)."""
+    Returns the new totals keyed by (number, scope_type, str(scope_id), filter)."""
     if not rows:
         return {}
     sorteo_id = _as_uuid(rows[0][0].sorteo_id)
     if conn.dialect.name == "postgresql":
-        result = conn.exec_driver_sql(_PG_UPSERT, {"sorteo": sorteo_id, "rows": _rows_json(rows)}).all()
-        return {(n, t, i, f): a for n, t, i, f, a in result}
+        cur = _raw(conn, _PG_UPSERT, {"sorteo": sorteo_id, "rows": _rows_json(rows)})
+        return {(n, t, i, f): a for n, t, i, f, a in cur.fetchall()}
     out = {}
     for key, delta in rows:  # SQLite: already serialised by BEGIN IMMEDIATE; order kept anyway
         stmt = (sqlite_insert(_acc).values(sorteo_id=sorteo_id, number=key.number, scope_type=key.scope_type,
@@ -187,9 +211,14 @@ def upsert(conn, rows: Sequence[tuple[AccKey, Decimal]]) -> dict[tuple, Decimal]
     return out
 
 
-def totals_before(rows: Sequence[tuple[AccKey, Decimal]], totals: dict[tuple, Decimal]) -> dict[AccKey, Decimal]:
-    """A(n) / S without this ticket: the upsert's new totals minus the ticket's own deltas."""
-    return {key: totals[_key(key)] - delta for key, delta in rows}
+def totals_before(rows: Sequence[tuple[AccKey, Decimal]], totals: dict[tuple, Decimal]) -> dict[tuple, Decimal]:
+    """A(n) / S without this ticket (the upsert's new totals minus the ticket's own deltas), keyed
+    by the all-strings AccKey form the restriction engine normalises to."""
+    out = {}
+    for key, delta in rows:
+        k = _key(key)
+        out[(str(key.sorteo_id), k[0], k[1], k[2], k[3])] = totals[k] - delta
+    return out
 
 
 class AccumulatorStrategy:
@@ -284,7 +313,7 @@ def _insert_pg(conn, sale: NewSale) -> str | None:
     params = {"sorteo_id": sorteo_id, "acc": _rows_json(sale.deferred), "business_date": sale.business_date,
               "prefix": sale.prefix, "ticket": _json(sale.ticket), "jugadas": _json(jugadas),
               "audit": _json(sale.audit), "mark": TICKET_NUMBER_MARK}
-    row = conn.exec_driver_sql(_PG_INSERT, params).first()
+    row = _raw(conn, _PG_INSERT, params).fetchone()
     return row[0] if row is not None else None
 
 

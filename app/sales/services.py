@@ -95,7 +95,7 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
     if scope.is_vendedor:
         vendedor_id = scope.user_id  # DOMAIN §9.1: ignored for VENDEDOR
     vendedor_id, sorteo_id = _uuid_or_404(vendedor_id, "vendedor"), _uuid_or_404(sorteo_id, "sorteo")
-    # Step 1 (shape) without the digit count, before touching the database.
+    # Step 1 (shape) without the digit count, before touching the database; finished below.
     parsed, problems = checks.check_shape(lines, None)
     if problems:
         raise _rejected(problems, parsed, status=422)
@@ -103,7 +103,7 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
     head = sale_path.load_head(conn, vendedor_id=vendedor_id, sorteo_id=sorteo_id, key=key)
     if head is None:
         raise NotFound("No se encontró el vendedor.")
-    sale_lines, problems = checks.check_shape(lines, head.digits)
+    sale_lines, problems = checks.finish_shape(parsed, head.digits or 2)
     if problems:
         raise _rejected(problems, sale_lines, status=422)
     payload = checks.payload_hash(sorteo_id=sorteo_id, vendedor_id=vendedor_id, cliente_nombre=cliente,

@@ -49,7 +49,12 @@
       if (!frame.srcdoc) return;
       document.body.dataset.lastPrint = url;
       document.dispatchEvent(new CustomEvent("banca:printed", {detail: {url}}));
+      const back = document.activeElement;
       try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* printing blocked */ }
+      // Keyboard focus comes back to the page (Ctrl+P, F9… must keep working).
+      window.focus();
+      const target = (back && back !== document.body && document.contains(back)) ? back : $("#numeros") || $("#tiquete");
+      if (target) target.focus();
     };
     frame.srcdoc = html;
   };

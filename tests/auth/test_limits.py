@@ -19,7 +19,7 @@ from app.config import Config
 from app.extensions import db
 from app.tz import utcnow
 from tests.conftest import HX, make_test_app
-from tests.factories.org import PASSWORD, BancaFactory, VentanaFactory, admin, vendedor
+from tests.factories.org import BancaFactory, VentanaFactory, admin, vendedor
 
 probe = Blueprint("limits_probe", __name__)
 
@@ -109,6 +109,13 @@ def test_login_five_per_minute_per_ip(limited):
     assert resp.status_code == 429
     assert "Demasiados intentos de ingreso" in resp.get_data(as_text=True)
     assert int(resp.headers["Retry-After"]) > 0
+    with limited.app_context():
+        from sqlalchemy import select
+
+        from app.audit.models import ActivityLog
+        rows = db.session.scalars(select(ActivityLog).where(ActivityLog.ip == client.environ_base["REMOTE_ADDR"],
+                                                            ActivityLog.action == "LOGIN_FAILED")).all()
+        assert sorted(r.details["reason"] for r in rows) == ["throttled"] + ["unknown_user"] * 5
     assert client.get("/login").status_code == 200  # GET is not a login attempt
     htmx = client.post("/login", data={"username": "nadie", "password": "x"}, headers=HX)
     assert htmx.status_code == 429 and htmx.get_data(as_text=True).lstrip().startswith('<div id="error-429"')
