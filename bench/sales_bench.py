@@ -215,6 +215,32 @@ def run_wrk(port: int, conns: int, duration: float, config: Path) -> dict:
     return data
 
 
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_snapshot(server: subprocess.Popen) -> dict:
+    """CPU seconds so far of the gunicorn processes and of the bench database's backends."""
+    import psycopg
+    kids = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+    py = sum(_cpu_of(int(p)) for p in [server.pid, *kids])
+    with psycopg.connect(f"{PGURL}/postgres", autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (DBNAME,))]
+    return {"py": py, "pg": {pid: _cpu_of(pid) for pid in pids}}
+
+
+def cpu_per_ticket(before: dict, after: dict, tickets: int) -> dict:
+    if not tickets:
+        return {}
+    pg = sum(v - before["pg"].get(pid, 0.0) for pid, v in after["pg"].items())
+    return {"cpu_py_ms_per_ticket": round((after["py"] - before["py"]) * 1000 / tickets, 2),
+            "cpu_pg_ms_per_ticket": round(pg * 1000 / tickets, 2)}
+
+
 def server_times(folder: Path) -> dict:
     values = []
     for f in folder.glob("*.txt"):
@@ -296,8 +322,7 @@ def main() -> None:
            # DOMAIN §20 limits raised for the run (60 tickets/min per user would throttle it).
            "RATELIMIT_SALES": "1000000 per minute", "RATELIMIT_AUTH": "1000000 per minute",
            "RATELIMIT_ANON": "1000000 per minute", "RATELIMIT_LOGIN": "1000 per minute"}
-    if args.route.startswith("/bench/"):
-        env["BENCH_ENDPOINT"] = "internal"
+    env["BENCH_ENDPOINT"] = "internal"  # also serve /bench/vender (the sale core without the page)
     recreate_db()
     report = {"machine": machine(), "postgres": settings, "method": {
         "server": f"gunicorn gthread {args.workers} workers x {args.threads} threads, keep-alive",
@@ -335,7 +360,9 @@ def run_strategy(strategy: str, env: dict, ids: dict, args) -> list[dict]:
         plan = [(1, 1), (8, args.runs), (32, 1)]
         for sellers, repeats in plan:
             for run in range(repeats):
+                before = cpu_snapshot(proc)
                 data = run_wrk(port, sellers, args.duration, cfg)
+                data.update(cpu_per_ticket(before, cpu_snapshot(proc), data["ok"]))
                 data.update(server_times(timing), strategy=strategy, scenario="random", run=run + 1)
                 results.append(data)
                 print(summary(data), flush=True)
@@ -360,6 +387,8 @@ def summary(d: dict) -> str:
     text = (f"{d['strategy']:<12} {d['scenario']:<7} sellers={d['sellers']:<3} run={d['run']} "
             f"ok={d['ok']} 409={d['conflict']} other={d['other']} tps={d['tps']} "
             f"p50={ms(d['p50_us'])} p95={ms(d['p95_us'])} p99={ms(d['p99_us'])} max={ms(d['max_us'])} ms")
+    if "cpu_py_ms_per_ticket" in d:
+        text += f" cpu/ticket py={d['cpu_py_ms_per_ticket']} pg={d['cpu_pg_ms_per_ticket']} ms"
     if "server_p50_us" in d:
         text += f" server p50={ms(d['server_p50_us'])} p95={ms(d['server_p95_us'])} ms"
     if "exact" in d:

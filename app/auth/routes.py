@@ -129,12 +129,23 @@ def password_change():
             flash("Contraseña actualizada. Se cerraron sus sesiones en otros dispositivos.", "success")
             return hx_redirect(url_for("auth.account"))
         except DomainError as err:
-            for name, messages in err.errors.items():
-                if hasattr(form, name):
-                    getattr(form, name).errors = list(messages)
+            _merge_errors(form, err.errors)
             status = err.status
+    else:
+        # Show every problem at once (e.g. a wrong current password next to a too-short new one).
+        _merge_errors(form, services.password_change_errors(
+            _user(), current=form.current_password.data or "", new=form.new_password.data or "",
+            confirm=form.confirm.data or ""))
     return render_page_or_fragment("auth/account.html", "auth/_password_form.html", status=status,
                                    **_account_context(form=form))
+
+
+def _merge_errors(form, errors: dict) -> None:
+    """Add service errors to fields that have none (the form's own message wins, never both)."""
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and not field.errors:
+            field.errors = list(messages)
 
 
 @bp.route("/mi-cuenta/tema", methods=["POST"])

@@ -364,10 +364,9 @@ def revoke_session(session, *, actor: User, session_id, reason: str = "Sesión c
 
 # --------------------------------------------------------------------------- Mi cuenta
 
-def change_password(session, user: User, *, current: str, new: str, confirm: str,
-                    keep_session_id=None) -> None:
-    """Change own password: current required, new 8–100 and different, confirmation equal
-    (InvalidInput with per-field errors); revokes the user's other sessions (PASSWORD_CHANGE)."""
+def password_change_errors(user: User, *, current: str, new: str, confirm: str) -> dict[str, list[str]]:
+    """Per-field errors of a password change (empty when valid): current password right, new one
+    8–100 characters and different, confirmation equal."""
     errors: dict[str, list[str]] = {}
     if not verify_password(user.password_hash, current or ""):
         errors["current_password"] = ["La contraseña actual no es correcta."]
@@ -378,6 +377,14 @@ def change_password(session, user: User, *, current: str, new: str, confirm: str
         errors["new_password"] = ["La nueva contraseña debe ser diferente de la actual."]
     if new != confirm:
         errors["confirm"] = ["La confirmación no coincide con la nueva contraseña."]
+    return errors
+
+
+def change_password(session, user: User, *, current: str, new: str, confirm: str,
+                    keep_session_id=None) -> None:
+    """Change own password (InvalidInput with per-field errors, see password_change_errors);
+    revokes the user's other sessions (PASSWORD_CHANGE)."""
+    errors = password_change_errors(user, current=current, new=new, confirm=confirm)
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], errors=errors)
     revoked = set_user_password(session, user, new, reason="Cambio de contraseña",

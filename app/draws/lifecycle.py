@@ -69,40 +69,20 @@ class SorteoCutoff:
     closes_at: datetime  # scheduled_at − minutes (shown to users, no grace)
 
 
-def _banca_cutoff_specs(session, banca_id):
-    from app.restrictions.domain import RuleSpec
-    from app.restrictions.models import RestrictionRule as R
-    rows = session.scalars(select(R).where(
-        R.banca_id == banca_id, R.ventana_id.is_(None), R.user_id.is_(None), R.is_active.is_(True),
-        R.sales_cutoff_minutes.is_not(None), R.multiplier_id.is_(None), R.max_ticket_total.is_(None),
-        R.number.is_(None), R.is_auto_date.is_(False), R.max_amount.is_(None), R.max_total.is_(None),
-        R.base_amount.is_(None), R.sales_percentage.is_(None))).all()
-    return [RuleSpec(banca_id=r.banca_id, id=r.id, sales_cutoff_minutes=r.sales_cutoff_minutes,
-                     applies_to_date=r.applies_to_date, applies_to_hour=r.applies_to_hour,
-                     loteria_id=r.loteria_id, sorteo_id=r.sorteo_id, is_active=r.is_active,
-                     updated_at=r.updated_at) for r in rows]
-
-
-def sorteo_cutoff(session, sorteo: Sorteo, now: datetime, *, specs=None) -> SorteoCutoff:
-    """Cutoff without vendedor/ventana rules (§6 reopen): banca rule → lotería → 5 min (D6)."""
-    from app.restrictions.domain import SaleContext
-    from app.restrictions.rules import closing_instant, resolve_cutoff
-    closing = loteria_rules(sorteo.loteria).closing_time_before_draw
-    ctx = SaleContext.at(now, vendedor_id=None, ventana_id=None, banca_id=sorteo.banca_id,
-                         loteria_id=sorteo.loteria_id, sorteo_id=sorteo.id, digits=sorteo.digits,
-                         scheduled_at=sorteo.scheduled_at, loteria_name=sorteo.loteria.name)
-    specs = _banca_cutoff_specs(session, sorteo.banca_id) if specs is None else specs
-    cutoff = resolve_cutoff(specs, ctx, closing, banca_only=True)
+def sorteo_cutoff(session, sorteo: Sorteo, now: datetime) -> SorteoCutoff:
+    """Cutoff without vendedor/ventana rules (§6 reopen): banca rule → lotería → 5 min (D6), from the
+    restrictions domain (its rules are cached per banca by ConfigVersion)."""
+    from app.restrictions.rules import closing_instant
+    from app.restrictions.services import effective_cutoff
+    cutoff = effective_cutoff(session, sorteo=sorteo, vendedor_id=None, ventana_id=None, banca_id=sorteo.banca_id,
+                              now=now, banca_only=True)
     return SorteoCutoff(cutoff.minutes, str(getattr(cutoff.source, "value", cutoff.source)),
                         closing_instant(sorteo.scheduled_at, cutoff.minutes))
 
 
 def cutoffs_for(session, sorteos, now: datetime) -> dict:
-    """{sorteo id: SorteoCutoff} for a page of sorteos of one banca (the rules read once)."""
-    if not sorteos:
-        return {}
-    specs = _banca_cutoff_specs(session, sorteos[0].banca_id)
-    return {s.id: sorteo_cutoff(session, s, now, specs=specs) for s in sorteos}
+    """{sorteo id: SorteoCutoff} for a page of sorteos."""
+    return {s.id: sorteo_cutoff(session, s, now) for s in sorteos}
 
 
 def _before_cutoff(session, sorteo: Sorteo, now: datetime, verb: str) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.sales.models import PaymentMethod
 
-METHOD_CHOICES = [(m.value, m.label) for m in PaymentMethod]
+METHOD_CHOICES = [SelectChoice(m.value, m.label) for m in PaymentMethod]
 
 
 class GroupForm(FlaskForm):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, make_response, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.decorators import any_role
@@ -433,12 +433,14 @@ def _last_info(session, ticket, vendedor, scope) -> dict | None:
     from app.restrictions.services import effective_cutoff
     from app.restrictions.rules import closing_instant
     from app.sales.present import ticket_status
+    from app.tz import format_time
     sorteo = session.get(Sorteo, ticket.sorteo_id)
     ventana = vendedor.ventana
     cutoff = effective_cutoff(session, sorteo=sorteo, vendedor_id=vendedor.id, ventana_id=ventana.id,
                               banca_id=ventana.banca_id, now=utcnow())
-    return {"id": ticket.id, "number": ticket.ticket_number, "sorteo": sorteo.name,
-            "scheduled_at": sorteo.scheduled_at, "total": ticket.total_amount, "created_at": ticket.created_at,
+    return {"id": ticket.id, "number": ticket.ticket_number,
+            "sorteo": f"{sorteo.loteria.name} {format_time(sorteo.scheduled_at)}",
+            "total": ticket.total_amount, "created_at": ticket.created_at,
             "status": ticket_status(ticket),
             "cierre_epoch": int(closing_instant(sorteo.scheduled_at, cutoff.minutes).timestamp())}
 
@@ -484,7 +486,7 @@ def sell():
                                           sorteo_id=sorteo_id, lines=lines,
                                           cliente_nombre=drafts.clean_cliente(form.cliente.data),
                                           idempotency_key=form.idempotency_key.data)
-            info = _sold_info(session, result.ticket)
+            info = _sold_info(session, result.ticket, request.form.get("sorteo_label"))
             key = drafts.after_sale(session, user_id=scope.user_id, vendedor_id=vendedor_id, sorteo_id=sorteo_id)
     except SaleRejected as exc:
         return _sale_refused(scope, exc.message, exc.status, exc.numbers)
@@ -495,21 +497,29 @@ def sell():
         flash(f"Tiquete {info['number']} vendido por {info['total_text']}.", "success")
         return hx_redirect(url_for("sales.sale_page", vendedor=None if scope.is_vendedor else vendedor_id))
     ts = {"id": sorteo_id, "label": info.pop("label"), "cierre": info["cierre_epoch"]}
-    resp = make_response(render_template("sales/_sold.html", last=info, key=key, cliente=None, ts=ts,
-                                         vendedor={"id": vendedor_id}, view=page.LinesView(), sel=None, scope=scope))
+    # The environment renders directly: the shell's context processor would reload the user.
+    html = current_app.jinja_env.get_template("sales/_sold.html").render(
+        last=info, key=key, cliente=None, ts=ts, vendedor={"id": vendedor_id}, view=page.LinesView(), sel=None,
+        scope=scope)
+    resp = make_response(html)
     return trigger(resp, "ticket-sold", {"id": str(info["id"]), "numero": info["number"],
                                          "imprimir": url_for("sales.ticket_print", ticket_id=info["id"])})
 
 
-def _sold_info(session, ticket) -> dict:
-    from app.draws.models import Sorteo
+def _sold_info(session, ticket, label: str | None) -> dict:
+    """Values of the sold tiquete read before the commit expires them. The sorteo's label comes
+    from the page that rendered the tile (display only) so the hot path reads nothing more."""
     from app.formatting import format_colones
-    sorteo = session.get(Sorteo, ticket.sorteo_id)
-    from app.tz import format_time
-    return {"id": ticket.id, "number": ticket.ticket_number, "sorteo": sorteo.name,
-            "scheduled_at": sorteo.scheduled_at, "total": ticket.total_amount,
-            "total_text": format_colones(ticket.total_amount), "created_at": ticket.created_at, "status": "Activo",
-            "label": f"{sorteo.loteria.name} {format_time(sorteo.scheduled_at)}"}
+    info = {"id": ticket.id, "number": ticket.ticket_number, "total": ticket.total_amount,
+            "total_text": format_colones(ticket.total_amount), "created_at": ticket.created_at, "status": "Activo"}
+    label = (label or "").strip()[:120]
+    if not label:
+        from app.draws.models import Sorteo
+        from app.tz import format_time
+        sorteo = session.get(Sorteo, ticket.sorteo_id)
+        label = f"{sorteo.loteria.name} {format_time(sorteo.scheduled_at)}"
+    info["sorteo"] = info["label"] = label
+    return info
 
 
 def _draft_sale_lines(session, scope, vendedor_id):

@@ -147,7 +147,7 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
         sale_path.STRATEGY.compensate(conn, [*locked, *deferred])
         twin = sale_path.find_by_key(conn, key)
         return _replay(session, scope, twin[0], twin[1], payload)
-    return SaleResult(ticket=_attach(session, sale, number), replayed=False)
+    return SaleResult(ticket=_attach(head, sale, number), replayed=False)
 
 
 def _uuid_or_404(value, what: str) -> uuid.UUID:
@@ -275,15 +275,19 @@ class SoldTicket:
     """The ticket just sold, as plain values with Ticket's attribute names (no ORM object is built
     on the hot path; load `Ticket` with get_ticket() to modify it). `jugadas` in position order."""
 
-    __slots__ = tuple(c.key for c in Ticket.__table__.columns) + ("jugadas",)
+    # Extras beyond Ticket's columns, known at sale time (the response needs no Sorteo reload).
+    __slots__ = tuple(c.key for c in Ticket.__table__.columns) + (
+        "jugadas", "sorteo_name", "sorteo_scheduled_at", "loteria_name", "vendedor_name")
 
     def __init__(self, **values):
         for name in self.__slots__:
             setattr(self, name, values.get(name))
 
 
-def _attach(session, sale: sale_path.NewSale, number: str) -> SoldTicket:
-    ticket = SoldTicket(**{**sale.ticket, "status": TicketStatus.ACTIVE}, ticket_number=number)
+def _attach(head: sale_path.Head, sale: sale_path.NewSale, number: str) -> SoldTicket:
+    ticket = SoldTicket(**{**sale.ticket, "status": TicketStatus.ACTIVE}, ticket_number=number,
+                        sorteo_name=head.sorteo_name, sorteo_scheduled_at=head.scheduled_at,
+                        loteria_name=head.loteria_name, vendedor_name=head.vendedor_name)
     ticket.jugadas = [SoldJugada(**{**row, "type": MultiplierKind(row["type"])}, ticket_id=ticket.id,
                                  sorteo_id=ticket.sorteo_id, is_winner=False, is_active=True, is_excluded=False,
                                  ticket=ticket)

@@ -4,7 +4,10 @@
   function refreshCount(root) {
     const btn = root.querySelector("[data-create-count]");
     if (!btn) return;
+    const boxes = root.querySelectorAll('input[name="instantes"]');
     const n = root.querySelectorAll('input[name="instantes"]:checked').length;
+    const all = root.querySelector('[data-select-all="instantes"]');
+    if (all) { all.checked = n === boxes.length && n > 0; all.indeterminate = n > 0 && n < boxes.length; }
     btn.textContent = "Crear " + n + " sorteo" + (n === 1 ? "" : "s");
     btn.disabled = n === 0;
   }

@@ -369,8 +369,18 @@
   });
   document.addEventListener("focusin", e => { if (e.target.matches && e.target.matches("[data-select-on-focus]")) e.target.select(); });
 
+  // Countdowns of freshly swapped content show at once (app.js ticks every second).
+  function fillCountdowns(root) {
+    if (!window.bancaNow || !window.bancaCountdown) return;
+    const now = window.bancaNow();
+    $$("[data-epoch]", root).forEach(el => {
+      if (!el.textContent) el.textContent = window.bancaCountdown(Number(el.dataset.epoch) * 1000 - now);
+    });
+  }
+
   // ------------------------------------------------------------------ wiring
   function init(root) {
+    fillCountdowns(root || document);
     initEntry();
     initPayment(root || document);
     openDialogs(root);

@@ -8,6 +8,7 @@ from app.audit.models import ActivityLog
 from app.draws import services
 from app.draws.models import SorteoStatus
 from app.errors import Conflict, InvalidInput, OutOfScope
+from app.org.config_version import bump_config_version
 from app.restrictions.models import RestrictionRule
 from app.sales.models import Ticket, TicketStatus
 from app.tz import cr_combine, cr_date_of, utcnow
@@ -114,6 +115,7 @@ def test_reopen_only_before_cutoff_lotería_then_banca_rule(session, org, admin)
     # A ventana rule is ignored on reopen (no vendedor/ventana rules).
     session.add(RestrictionRule(banca_id=org.banca.id, ventana_id=org.ventana.id, sales_cutoff_minutes=1))
     session.flush()
+    bump_config_version(session, org.banca.id)  # the rules are cached by ConfigVersion (§11.1)
     with pytest.raises(Conflict, match="corte de 20 min"):
         services.reopen_sorteo(session, scope=admin, sorteo_id=d.sorteo.id, reason="error", now=at - timedelta(minutes=15))
     services.reopen_sorteo(session, scope=admin, sorteo_id=d.sorteo.id, reason="error", now=at - timedelta(minutes=21))

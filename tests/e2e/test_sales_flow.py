@@ -153,6 +153,7 @@ def test_vendedor_sells_reprints_anula_and_pays_from_keyboard(page, e2e_app, dem
     page.keyboard.press("Enter")
     dialog = page.locator("#dialogo dialog")
     expect(dialog).to_contain_text(f"Tiquete {second}")
+    expect(page.locator("#dialogo button[autofocus]")).to_be_focused()  # "Reimprimir"
     page.keyboard.press("Tab")
     expect(page.locator("#dialogo a.btn-danger")).to_be_focused()
     page.keyboard.press("Enter")
