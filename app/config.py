@@ -66,8 +66,6 @@ class Config:
     RATELIMIT_SALES = os.environ.get("RATELIMIT_SALES", "60 per minute")
     RATELIMIT_EXPORTS = os.environ.get("RATELIMIT_EXPORTS", "10 per minute")
     RATELIMIT_HEADERS_ENABLED = True
-    # In-process scheduler thread when there is no Redis (the embedded default).
-    INPROCESS_SCHEDULER = _env_bool("INPROCESS_SCHEDULER", False)
     LOG_JSON = _env_bool("LOG_JSON", True)
     TESTING = False
 

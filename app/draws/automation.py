@@ -150,11 +150,10 @@ def open_today(session, now: datetime, *, force: bool = False) -> list[Sorteo]:
         .order_by(Sorteo.scheduled_at)).all()
     opened = []
     for sid in ids:
-        sorteo = _lock(session, sid)
-        if sorteo is None or sorteo.status != SorteoStatus.SCHEDULED or not sorteo.is_active:
-            continue
-        do_open(session, sorteo, actor_id=None, now=now, source="job")
-        opened.append(sorteo)
+        sorteo = _each(session, sid, lambda s: s.status == SorteoStatus.SCHEDULED and s.is_active,
+                       lambda s: do_open(session, s, actor_id=None, now=now, source="job"))
+        if sorteo is not None:
+            opened.append(sorteo)
     return opened
 
 
@@ -164,12 +163,25 @@ def close_due(session, now: datetime) -> list[Sorteo]:
                                                   Sorteo.scheduled_at <= now).order_by(Sorteo.scheduled_at)).all()
     closed = []
     for sid in ids:
-        sorteo = _lock(session, sid)
-        if sorteo is None or sorteo.status != SorteoStatus.OPEN or sorteo.scheduled_at > now:
-            continue
-        do_close(session, sorteo, actor_id=None, now=now, source="job")
-        closed.append(sorteo)
+        sorteo = _each(session, sid, lambda s: s.status == SorteoStatus.OPEN and s.scheduled_at <= now,
+                       lambda s: do_close(session, s, actor_id=None, now=now, source="job"))
+        if sorteo is not None:
+            closed.append(sorteo)
     return closed
+
+
+def _each(session, sorteo_id, still_due, apply) -> Sorteo | None:
+    """One sorteo of a batch in its own savepoint: a failure is logged and the batch goes on (§18)."""
+    try:
+        with session.begin_nested():
+            sorteo = _lock(session, sorteo_id)
+            if sorteo is None or not still_due(sorteo):
+                return None
+            apply(sorteo)
+            return sorteo
+    except Exception:
+        log.exception("draw job failed for sorteo %s", sorteo_id)
+        return None
 
 
 def close_one(session, sorteo_id, now: datetime) -> Sorteo | None:

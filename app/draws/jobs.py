@@ -129,6 +129,14 @@ def run_after_results(sorteo_id) -> None:
         log.exception("after_evaluation failed for sorteo %s", sorteo_id)
 
 
+def enqueue_after_results(sorteo_id) -> None:
+    """After a revert (route, after commit): the statements recompute as an event job (inline without Redis)."""
+    try:
+        enqueue_unique(after_evaluation_job, str(sorteo_id), job_id=f"sorteo-{sorteo_id}-after-results")
+    except Exception:
+        log.exception("after_evaluation could not run for sorteo %s", sorteo_id)
+
+
 # ------------------------------------------------------------------------------ enqueueing
 
 def evaluation_job_id(sorteo_id) -> str:

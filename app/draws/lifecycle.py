@@ -23,6 +23,7 @@ from app.sales.models import Ticket
 from app.scope import Scope
 from app.tz import at_time_phrase, cr_combine, cr_day_bounds, format_date, utcnow
 
+
 class SorteoStateConflict(Conflict):
     """A transition refused by the sorteo's state or time (409)."""
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from app.auth.decorators import admin_required, any_role
 from app.db import unit_of_work
 from app.draws import queries, services
-from app.draws.forms import (ACTIVE_CHOICES, choices, KIND_CHOICES, LoteriaForm, MultiplierForm, OptionalReasonForm,
+from app.draws.forms import (ACTIVE_CHOICES, KIND_CHOICES, LoteriaForm, MultiplierForm, OptionalReasonForm, choices,
                              form_data_from_rules, rules_from_form)
 from app.draws.models import Sorteo
-from wtforms.fields.choices import SelectChoice
 from app.draws.rules import NEW_LOTERIA_DEFAULTS
 from app.errors import DomainError
 from app.extensions import db

@@ -13,8 +13,8 @@ from app.auth.decorators import admin_required, any_role
 from app.db import unit_of_work
 from app.draws import jobs as draw_jobs
 from app.draws import queries, services
-from app.draws.forms import (ACTIVE_CHOICES, choices, STATUS_CHOICES, EvaluateForm, GenerateForm, OptionalReasonForm,
-                             ReasonForm, SorteoForm)
+from app.draws.forms import (ACTIVE_CHOICES, STATUS_CHOICES, EvaluateForm, GenerateForm, OptionalReasonForm,
+                             ReasonForm, SorteoForm, choices)
 from app.draws.models import SorteoStatus
 from app.draws.routes import ACTIVE, apply_errors, bp, safe_next
 from app.errors import DomainError, InvalidInput
@@ -166,7 +166,7 @@ def _reason_action(sorteo_id, form, fid: str, fn, message: str, **kwargs):
     if is_open:
         draw_jobs.schedule_close(services.get_sorteo(db.session, current_scope(), sorteo_id))
     if fid == "form-revertir" and closed:
-        draw_jobs.run_after_results(sorteo_id)
+        draw_jobs.enqueue_after_results(sorteo_id)
     return _done(message.format(name=name), sorteo_id)
 
 

@@ -119,7 +119,9 @@ def _run(name, fn, args, kwargs):
     set_job_request_id(run_id)
     started = time.monotonic()
     try:
-        with unit_of_work() as session:
+        # A writer from its first read: BEGIN IMMEDIATE on SQLite (a job that read first and wrote later
+        # would fail with "database is locked" when a sale commits in between); no-op on PostgreSQL.
+        with unit_of_work(immediate=True) as session:
             count, message = fn(*args, session=session, **kwargs)
             spec = periodic_by_name(name)
             state = session.get(JobState, name)

@@ -27,7 +27,7 @@ bp = Blueprint("jobs", __name__, url_prefix="/trabajos")
 
 
 class OpenTimeForm(FlaskForm):
-    open_time = StringField("Hora de apertura de sorteos (HH:MM)", validators=[DataRequired("Indique la hora.")])
+    open_time = StringField("Hora de apertura de sorteos", validators=[DataRequired("Indique la hora.")])
 
 
 @dataclass

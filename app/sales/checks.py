@@ -163,6 +163,8 @@ def clean_cliente(value: Any) -> tuple[str | None, str | None]:
     text = " ".join(str(value or "").split())
     if len(text) > CLIENTE_MAX:
         return None, f"El nombre del cliente admite como máximo {CLIENTE_MAX} caracteres."
+    if not text.isprintable():
+        return None, "El nombre del cliente contiene caracteres no válidos."
     return (text or None), None
 
 

@@ -78,7 +78,7 @@ def _check_window(sorteo: Sorteo, specs, ctx, closing_minutes, now: datetime, wh
 
 def _reason(text: str | None) -> str:
     value = " ".join(str(text or "").split())
-    if not REASON_MIN <= len(value) <= REASON_MAX:
+    if not REASON_MIN <= len(value) <= REASON_MAX or not value.isprintable():
         raise InvalidInput(f"Indique el motivo ({REASON_MIN} a {REASON_MAX} caracteres).", field="reason")
     return value
 

@@ -76,6 +76,8 @@ def _text(value, limit: int, field: str, label: str) -> str | None:
     text = " ".join(str(value or "").split())
     if len(text) > limit:
         raise InvalidInput(f"{label} admite como máximo {limit} caracteres.", field=field)
+    if not text.isprintable():
+        raise InvalidInput(f"{label} contiene caracteres no válidos.", field=field)
     return text or None
 
 
@@ -173,7 +175,7 @@ def reverse_payment(session, *, scope: Scope, actor, ticket_id, reason: str,
     if not scope.is_admin:
         raise OutOfScope("Solo el administrador puede revertir pagos de premios.")
     reason = " ".join(str(reason or "").split())
-    if not 5 <= len(reason) <= 500:
+    if not 5 <= len(reason) <= 500 or not reason.isprintable():
         raise InvalidInput("Indique el motivo de la reversión (5 a 500 caracteres).", field="reason")
     ticket = lock_ticket(session, ticket_id)
     if not scope.allows(banca_id=ticket.banca_id):

@@ -144,11 +144,13 @@ def next_tile(tiles: list[Tile], closed: Sorteo) -> Tile | None:
 
 
 def recent_tickets(session, *, vendedor_id, day: date, limit: int = RECENT) -> list[tuple[Ticket, str]]:
-    """Last tiquetes of a vendedor on a business date, with their sorteo names."""
-    stmt = (select(Ticket, Sorteo.name).join(Sorteo, Sorteo.id == Ticket.sorteo_id)
+    """Last tiquetes of a vendedor on a business date, with "Lotería h:mm" of their sorteo."""
+    from app.tz import format_time
+    stmt = (select(Ticket, Loteria.name, Sorteo.scheduled_at).join(Sorteo, Sorteo.id == Ticket.sorteo_id)
+            .join(Loteria, Loteria.id == Sorteo.loteria_id)
             .where(Ticket.vendedor_id == vendedor_id, Ticket.business_date == day)
             .order_by(Ticket.created_at.desc()).limit(limit))
-    return [(t, name) for t, name in session.execute(stmt).all()]
+    return [(t, f"{name} {format_time(at)}") for t, name, at in session.execute(stmt).all()]
 
 
 def sold_on(session, *, vendedor_id, day: date) -> tuple[Decimal, int]:
@@ -274,8 +276,9 @@ def ticket_page(session, scope: Scope, f: TicketFilters) -> TicketPage:
     key = f.orden.lstrip("-")
     column = ORDERS.get(key, Ticket.created_at)
     order = column.desc() if f.orden.startswith("-") or key not in ORDERS else column.asc()
-    stmt = _ticket_filter(select(Ticket, Sorteo.name, Sorteo.scheduled_at, User.name, jugadas)
+    stmt = _ticket_filter(select(Ticket, Loteria.name, Sorteo.scheduled_at, User.name, jugadas)
                           .join(Sorteo, Sorteo.id == Ticket.sorteo_id)
+                          .join(Loteria, Loteria.id == Sorteo.loteria_id)
                           .join(User, User.id == Ticket.vendedor_id), scope, f)
     stmt = stmt.order_by(order, Ticket.ticket_number.desc()).offset((f.page - 1) * PER_PAGE).limit(PER_PAGE)
     rows = session.execute(stmt).all()
@@ -340,8 +343,9 @@ def audit_of(session, ticket: Ticket) -> list:
 
 def pending_prizes(session, scope: Scope, *, date_from: date, date_to: date, limit: int = 100):
     """Winners still to pay in the scope (UX §3.2 "Premios pendientes")."""
-    stmt = scoped_tickets(select(Ticket, Sorteo.name, User.name)
+    stmt = scoped_tickets(select(Ticket, Loteria.name, Sorteo.scheduled_at, User.name)
                           .join(Sorteo, Sorteo.id == Ticket.sorteo_id)
+                          .join(Loteria, Loteria.id == Sorteo.loteria_id)
                           .join(User, User.id == Ticket.vendedor_id), scope)
     stmt = stmt.where(Ticket.is_winner.is_(True), Ticket.status == TicketStatus.EVALUATED,
                       Ticket.business_date >= date_from, Ticket.business_date <= date_to)

@@ -375,7 +375,10 @@ def choose_sorteo():
             for note in notes:
                 flash(note, "info")
             return hx_redirect(_venta_url(vendedor, scope))
-        ctx = _context(session, scope, vendedor, now=now, draft=draft, lines=lines, notes=notes)
+        # "Monto" stays filled with the last amount used, whatever the sorteo (UX §2.3).
+        monto = "".join(ch for ch in (request.form.get("monto") or "") if ch.isdigit())[:12]
+        ctx = _context(session, scope, vendedor, now=now, draft=draft, lines=lines, notes=notes,
+                       form_values={"monto": monto})
         return make_response(render_template("sales/_venta.html", **ctx))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.decorators import any_role, roles_required
@@ -182,7 +182,7 @@ def ticket_whatsapp(ticket_id):
 
 def _vista() -> str:
     vista = request.values.get("vista", "detalle")
-    return vista if vista in ("detalle", "ultimo") else "detalle"
+    return vista if vista in ("detalle", "ultimo", "lista") else "detalle"
 
 
 def _dialog(mode: str, status: int = 200, **ctx):
@@ -234,7 +234,7 @@ def ticket_restore(ticket_id):
     except DomainError as exc:
         if not is_partial():
             flash(exc.message, "error")
-            return redirect(url_for("sales.ticket_detail", ticket_id=ticket_id)), exc.status
+            return hx_redirect(url_for("sales.ticket_detail", ticket_id=ticket_id))
         return _dialog("error", exc.status, message=exc.message)
     return _changed(scope, ticket_id, vista, f"Tiquete {number} restaurado.", "ticket-restored")
 
@@ -270,12 +270,8 @@ def _changed(scope, ticket_id, vista: str, message: str, event: str):
         return hx_redirect(url_for("sales.ticket_detail", ticket_id=ticket_id))
     with unit_of_work() as session:
         ticket = queries.ticket_in_scope(session, scope, ticket_id)
-        if vista == "ultimo":
-            from app.sales.routes import _last_info
-            from app.auth.models import User
-            vendedor = session.get(User, ticket.vendedor_id)
-            html = render_template("sales/_ultimo.html", last=_last_info(session, ticket, vendedor, scope),
-                                   oob=True, scope=scope)
+        if vista in ("ultimo", "lista"):
+            html = ""  # "Último tiquete", recent sales and the list refresh themselves on the event
         else:
             html = render_template("sales/_ticket_detail.html", oob=True, **_detail_context(session, scope, ticket))
     resp = make_response(render_template("sales/_dialogo.html", mode="closed") + html)

@@ -24,9 +24,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, insert, literal, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit.models import ActivityLog
@@ -277,9 +277,9 @@ _PG_INSERT = (
     " SELECT %(business_date)s::date, 1 FROM (SELECT count(*) FROM acc) AS done"
     " ON CONFLICT (business_date) DO UPDATE SET last_seq = tc.last_seq + 1 RETURNING last_seq"
     "), t AS ("
-    " INSERT INTO tickets SELECT (json_populate_record(r, json_build_object('ticket_number', %(prefix)s ||"
-    " CASE WHEN c.last_seq > 99999 THEN c.last_seq::text ELSE lpad(c.last_seq::text, 5, '0') END))).*"
-    " FROM c, json_populate_record(NULL::tickets, %(ticket)s::json) AS r"
+    " INSERT INTO tickets SELECT r.* FROM c, json_populate_record(NULL::tickets, %(ticket)s::json) AS r0,"
+    " LATERAL json_populate_record(r0, json_build_object('ticket_number', %(prefix)s ||"
+    " CASE WHEN c.last_seq > 99999 THEN c.last_seq::text ELSE lpad(c.last_seq::text, 5, '0') END)) AS r"
     " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING ticket_number"
     "), j AS ("
     " INSERT INTO jugadas SELECT v.* FROM t, json_populate_recordset(NULL::jugadas, %(jugadas)s::json) AS v"
@@ -332,7 +332,3 @@ def _insert_generic(conn, sale: NewSale) -> str | None:
     details = json.loads(_audit_json(sale).replace(TICKET_NUMBER_MARK, number))
     conn.execute(insert(_logs), {**{c: sale.audit[c] for c in _LOG_COLS}, "details": details})
     return number
-
-
-def resolve_marks(value: str, number: str) -> str:
-    return value.replace(TICKET_NUMBER_MARK, number)

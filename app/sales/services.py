@@ -52,9 +52,10 @@ def _actor_id(actor, scope: Scope):
     return getattr(actor, "id", actor) or scope.user_id
 
 
-def _rejected(problems: checks.Problems, lines: Sequence[checks.SaleLine] | None = None, *,
-              status: int) -> SaleRejected:
-    by_position = {line.position: line.number for line in lines or ()}
+def _rejected(problems: checks.Problems, lines: Sequence | None = None, *, status: int,
+              raw: Sequence[LineInput] = ()) -> SaleRejected:
+    by_position = {i: str(getattr(line, "number", "") or "").strip() for i, line in enumerate(raw)}
+    by_position.update({line.position: line.number for line in lines or ()})
     numbers: dict[str, str] = {}
     for position, message in problems.lines.items():
         number = by_position.get(position)
@@ -98,7 +99,7 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
     # Step 1 (shape) without the digit count, before touching the database; finished below.
     parsed, problems = checks.check_shape(lines, None)
     if problems:
-        raise _rejected(problems, parsed, status=422)
+        raise _rejected(problems, parsed, status=422, raw=lines)
     conn = session.connection()
     head = sale_path.load_head(conn, vendedor_id=vendedor_id, sorteo_id=sorteo_id, key=key)
     if head is None:

@@ -320,7 +320,11 @@
     if (e.key === "F4") { e.preventDefault(); focusTiles(); }
     else if (e.key === "F2") { e.preventDefault(); const m = $("#monto"); if (m) { m.focus(); m.select(); } }
     else if (e.key === "F9" || (e.key === "Enter" && (e.ctrlKey || e.metaKey))) { e.preventDefault(); sell(); }
-    else if (e.key === "F8") { e.preventDefault(); const f = $("#repetir-form"); if (f) f.requestSubmit(); }
+    else if (e.key === "F8") {
+      e.preventDefault();
+      const f = $("#repetir-form");
+      if (f) f.requestSubmit(); else toast("Aún no hay un tiquete para repetir.", "error");
+    }
     else if ((e.key === "p" || e.key === "P") && (e.ctrlKey || e.metaKey)) { e.preventDefault(); reprintLast(); }
     else if (e.key === "Backspace" && e.ctrlKey && !isTyping(t)) {
       e.preventDefault();

@@ -230,10 +230,19 @@ def test_embedded_mode_leaves_close_to_the_sweeper(session, org, embedded):
     assert jobs.schedule_close(d.sorteo) is None
 
 
-def test_after_evaluation_job_without_accounts_hook(session, org):
-    d = draw_setup(org.banca, status=S.EVALUATED)
-    count, message = jobs.after_evaluation_job(str(d.sorteo.id))
-    assert count >= 0 and message
+def test_after_evaluation_job_calls_the_accounts_recompute(session, org, monkeypatch):
+    import sys
+    import types
+    calls = []
+    fake = types.ModuleType("app.accounts.services")
+    fake.recompute_after_results = lambda **kw: calls.append(kw) or 3
+    monkeypatch.setitem(sys.modules, "app.accounts.services", fake)
+    import app.accounts
+    monkeypatch.setattr(app.accounts, "services", fake, raising=False)
+    d = draw_setup(org.banca, status=S.EVALUATED, scheduled_at=at_cr(MONDAY, "19:30"))
+    assert jobs.after_evaluation_job(str(d.sorteo.id))[0] == 3
+    assert calls == [{"session": session, "banca_id": org.banca.id, "business_date": MONDAY,
+                      "sorteo_id": d.sorteo.id}]
 
 
 def test_job_state_records_failures(session, org, monkeypatch):
@@ -248,3 +257,20 @@ def test_job_state_records_failures(session, org, monkeypatch):
     assert state.last_result == "error" and "fallo de prueba" in state.last_message
 
 
+
+
+def test_a_failing_sorteo_does_not_stop_the_sweeper(session, org, monkeypatch):
+    first = draw_setup(org.banca, scheduled_at=at_cr(MONDAY, "12:00"))
+    second = draw_setup(org.banca, scheduled_at=at_cr(MONDAY, "12:30"))
+    real = automation.do_close
+
+    def flaky(session_, sorteo, **kw):
+        if sorteo.id == first.sorteo.id:
+            raise RuntimeError("fila dañada")
+        return real(session_, sorteo, **kw)
+    monkeypatch.setattr(automation, "do_close", flaky)
+    with time_machine.travel(at_cr(MONDAY, "13:00"), tick=False):
+        count, message = jobs.sweep_sorteos_job()
+    assert count == 1 and second.sorteo.name in message
+    session.expire_all()
+    assert (first.sorteo.status, second.sorteo.status) == (S.OPEN, S.CLOSED)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-SHOTS = "/tmp/shots"  # set to a folder path to keep screenshots while debugging
+SHOTS = None  # set to a folder path to keep screenshots while debugging
 
 
 @pytest.fixture

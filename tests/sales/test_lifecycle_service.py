@@ -181,3 +181,9 @@ def test_accumulators_match_a_rebuild_from_live_jugadas(sale_env):
     db.session.flush()
     diff = services.compare_accumulators(db.session, env.sorteo.id)
     assert list(diff) == [(str(env.sorteo.id), "06", "banca", str(org.banca.id), str(d.m85.id))]
+
+
+def test_control_characters_in_reason_are_422(sale_env):
+    t = sale_env.sell([numero("20", 100, sale_env.draw.m90)]).ticket
+    with pytest.raises(InvalidInput):
+        _cancel(sale_env, t, reason="\x00\x00\x00\x00")

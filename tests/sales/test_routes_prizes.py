@@ -136,3 +136,19 @@ def test_voucher_scope(login, org, env, winner):
     url = json.loads(resp.headers["HX-Trigger"])["payment-recorded"]["comprobante"]
     assert login(org.vendedor2).get(url).status_code == 403
     assert login(org.listero).get(url).status_code == 200
+
+
+def test_pending_full_page_without_htmx(vendedor_client, winner):
+    resp = vendedor_client.get("/premios/pendientes?pendientes=semana")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "<h1>Premios</h1>" in html and winner.ticket_number in html
+
+
+def test_ticket_detail_shows_payment_history(vendedor_client, winner):
+    page = vendedor_client.get(f"/premios?tiquete={winner.ticket_number}").get_data(as_text=True)
+    vendedor_client.post(f"/premios/{winner.id}/pagar", data={"monto": "1000", "metodo": "transfer",
+                                                              "referencia": "REF-9", "idempotency_key": pay_key(page)},
+                         headers=hx())
+    html = vendedor_client.get(f"/tiquetes/{winner.id}").get_data(as_text=True)
+    assert "Transferencia" in html and "REF-9" in html and "Parcial" in html and "Comprobante" in html
+    assert "Pago parcial" in html

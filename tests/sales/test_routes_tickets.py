@@ -270,3 +270,30 @@ def test_reverse_payment_admin_only(admin_client, login, env, org):
     assert resp.status_code == 200 and "payment-reversed" in json.loads(resp.headers["HX-Trigger"])
     db.session.expire_all()
     assert db.session.get(Ticket, t.id).total_paid == 0
+
+
+def test_cancel_and_restore_from_the_list(vendedor_client, env):
+    t = env.sell(["12"])
+    resp = vendedor_client.post(f"/tiquetes/{t.id}/anular", data={"motivo": "Desde la lista", "vista": "lista"},
+                                headers=hx())
+    assert resp.status_code == 200 and 'id="tiquete"' not in resp.get_data(as_text=True)
+    html = vendedor_client.get("/tiquetes", headers=hx()).get_data(as_text=True)
+    assert "Restaurar" in html and 'hx-trigger="ticket-cancelled from:body' in html
+    resp = vendedor_client.post(f"/tiquetes/{t.id}/restaurar", data={"vista": "lista"}, headers=hx())
+    assert resp.status_code == 200
+
+
+def test_copy_from_list_loads_the_sales_page(vendedor_client, env):
+    t = env.sell(["12", "34"])
+    vendedor_client.get("/venta")
+    resp = vendedor_client.post("/venta/repetir", data={"tiquete": str(t.id)})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/venta")
+    html = vendedor_client.get("/venta").get_data(as_text=True)
+    assert f"N|12|1000|{env.draw.m90.id}" in html and f"N|34|1000|{env.draw.m90.id}" in html
+
+
+def test_copy_foreign_ticket_is_403(login, env, org):
+    t = env.sell(["12"], vendedor=org.vendedor2)
+    client = login(org.vendedor)
+    client.get("/venta")
+    assert client.post("/venta/repetir", data={"tiquete": str(t.id)}, headers=hx()).status_code == 403

@@ -74,7 +74,6 @@ def test_sorteos_poll_fragment(vendedor_client, env):
 
 
 def test_closing_banner_offers_next_sorteo(vendedor_client, env):
-    other = env.draw.__class__  # noqa: F841  (keep linters quiet about unused env fields)
     from tests.factories.draws import SorteoFactory
     later = SorteoFactory(loteria=env.draw.loteria, scheduled_at=env.sorteo.scheduled_at + timedelta(hours=3))
     add(vendedor_client, "12")
@@ -82,8 +81,9 @@ def test_closing_banner_offers_next_sorteo(vendedor_client, env):
     db.session.flush()
     html = vendedor_client.get("/venta/sorteos", headers=hx({"X-Poll": "1"})).get_data(as_text=True)
     assert "cerró" in html and "Pasar jugadas" in html and str(later.id) in html
-    moved = vendedor_client.post("/venta/sorteo", data={"sorteo_id": str(later.id)}, headers=hx())
+    moved = vendedor_client.post("/venta/sorteo", data={"sorteo_id": str(later.id), "monto": "1 500"}, headers=hx())
     assert moved.status_code == 200 and root_id(moved.get_data(as_text=True)) == "venta"
+    assert 'name="monto" inputmode="numeric" value="1500"' in moved.get_data(as_text=True)
     assert draft_of(env.org.vendedor).sorteo_id == later.id
     assert tokens(moved.get_data(as_text=True)) == [f"N|12|1000|{env.draw.m90.id}"]
 

@@ -14,7 +14,6 @@ from app.extensions import db
 from app.sales.models import ExposureAccumulator, Jugada, Ticket, TicketCounter
 from app.sales.schemas import SaleRejected
 from app.tz import cr_date_of
-from tests.factories.org import vendedor as make_vendedor
 from tests.sales.core_helpers import D, add_rule, key, numero, reventado, sale_env  # noqa: F401
 
 POLICY_X = {"version": 1, "default_percent": 5, "rules": [
@@ -385,3 +384,27 @@ def test_rejected_sale_writes_nothing(sale_env):
             env.sell([numero("60", 101, d.m90), numero("61", 100, d.m90)])
     assert _count(Ticket, sorteo_id=env.sorteo.id) == 0
     assert _count(Jugada, sorteo_id=env.sorteo.id) == 0
+
+
+def test_sequence_past_99999_keeps_growing(sale_env):
+    env = sale_env
+    bd = cr_date_of(env.sorteo.scheduled_at)
+    counter = db.session.get(TicketCounter, bd)
+    if counter is None:
+        db.session.add(TicketCounter(business_date=bd, last_seq=99999))
+    else:
+        counter.last_seq = 99999
+    db.session.flush()
+    t = env.sell([numero("01", 100, env.draw.m90)]).ticket
+    assert t.ticket_number == f"T{bd:%y%m%d}-100000"
+
+
+def test_applies_to_hour_only_in_that_hour(sale_env):
+    from app.tz import cr_hour
+    env, d = sale_env, sale_env.draw
+    hour = cr_hour(env.now)
+    add_rule(env.org.banca, number="45", max_total=D(100), applies_to_hour=(hour + 1) % 24)
+    env.sell([numero("45", 500, d.m90)])  # another hour's rule does not apply
+    add_rule(env.org.banca, number="46", max_total=D(100), applies_to_hour=hour)
+    with pytest.raises(SaleRejected, match="Número 46"):
+        env.sell([numero("46", 101, d.m90)])
