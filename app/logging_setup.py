@@ -27,4 +27,5 @@ def configure_logging(app) -> None:
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(logging.INFO if not app.config.get("TESTING") else logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     root._banca_configured = True
