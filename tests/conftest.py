@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -67,8 +68,22 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture
-def session(app):
-    """db.session bound to one connection inside an outer transaction, rolled back after the test."""
+def session(app, monkeypatch):
+    """db.session bound to one connection inside an outer transaction, rolled back after the test.
+
+    The test client reuses this app context, so a request shares the test's db.session and an
+    error response's rollback would undo the rows the test built. Every request therefore first
+    commits, which only releases the test's SAVEPOINT into the outer transaction (still rolled
+    back at the end).
+    """
+    original_open = FlaskClient.open
+
+    def open_committing(self, *args, **kwargs):
+        if db.session().in_transaction():
+            db.session.commit()
+        return original_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(FlaskClient, "open", open_committing)
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

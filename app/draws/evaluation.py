@@ -144,9 +144,8 @@ def evaluate_sorteo(session, *, sorteo_id, number: str, extra_multiplier_id=None
 
 def _pay_jugadas(session, sid, number: str, x: Decimal, extra_id) -> None:
     """Steps 2–3: winning NUMERO jugadas pay amount × frozen multiplier; REVENTADO ones amount × X."""
-    live = queries.live_ticket_ids(sid)
     base = (Jugada.sorteo_id == sid, Jugada.number == number, Jugada.is_active.is_(True),
-            Jugada.is_excluded.is_(False), Jugada.ticket_id.in_(live))
+            Jugada.is_excluded.is_(False), queries.ticket_is_live())
     session.execute(update(Jugada).where(*base, Jugada.type == MultiplierKind.NUMERO)
                     .values(is_winner=True, payout=func.round(Jugada.amount * Jugada.final_multiplier_x, 2))
                     .execution_options(synchronize_session=False))
@@ -159,14 +158,12 @@ def _pay_jugadas(session, sid, number: str, x: Decimal, extra_id) -> None:
 
 def _settle_tickets(session, sid) -> tuple[int, int, Decimal]:
     """Step 4: winners get Σ payouts; every other live ticket is EVALUATED with payout 0."""
-    payout = (select(func.sum(Jugada.payout)).where(Jugada.ticket_id == Ticket.id, Jugada.is_winner.is_(True))
-              .scalar_subquery())
-    winning = select(Jugada.ticket_id).where(Jugada.sorteo_id == sid, Jugada.is_winner.is_(True))
-    winners = session.execute(
-        update(Ticket).where(Ticket.sorteo_id == sid, Ticket.status == TicketStatus.ACTIVE,
-                             Ticket.id.in_(winning))
-        .values(status=TicketStatus.EVALUATED, is_winner=True, total_payout=payout, remaining_amount=payout,
-                total_paid=0, accepted_remainder=0)
+    won = (select(Jugada.ticket_id, func.sum(Jugada.payout).label("total"))
+           .where(Jugada.sorteo_id == sid, Jugada.is_winner.is_(True)).group_by(Jugada.ticket_id).subquery())
+    winners = session.execute(  # UPDATE … FROM the grouped winning jugadas (one join, no per-row subquery)
+        update(Ticket).where(Ticket.id == won.c.ticket_id, Ticket.status == TicketStatus.ACTIVE)
+        .values(status=TicketStatus.EVALUATED, is_winner=True, total_payout=won.c.total,
+                remaining_amount=won.c.total, total_paid=0, accepted_remainder=0)
         .execution_options(synchronize_session=False)).rowcount
     losers = session.execute(
         update(Ticket).where(Ticket.sorteo_id == sid, Ticket.status == TicketStatus.ACTIVE)

@@ -178,17 +178,17 @@ class EvaluationPreview:
         return (self.total_payout * 100 / self.total_sales).quantize(Decimal("0.01"))
 
 
-def live_ticket_ids(sorteo_id):
-    """Tickets that evaluation touches: not cancelled, not excluded, not yet evaluated (§14)."""
-    return select(Ticket.id).where(Ticket.sorteo_id == sorteo_id, Ticket.status == TicketStatus.ACTIVE)
+def ticket_is_live():
+    """Correlated check that a jugada's ticket is one evaluation touches: ACTIVE (not cancelled,
+    excluded or already evaluated, §14). EXISTS per jugada: only the winning number's rows are probed."""
+    return select(Ticket.id).where(Ticket.id == Jugada.ticket_id, Ticket.status == TicketStatus.ACTIVE).exists()
 
 
 def winning_jugadas_filter(sorteo_id, number: str, reventado_x: Decimal):
     """Live jugadas of a sorteo that win with `number` (REVENTADO only when X > 0)."""
     types = [MultiplierKind.NUMERO] + ([MultiplierKind.REVENTADO] if reventado_x > 0 else [])
     return and_(Jugada.sorteo_id == sorteo_id, Jugada.number == number, Jugada.type.in_(types),
-                Jugada.is_active.is_(True), Jugada.is_excluded.is_(False),
-                Jugada.ticket_id.in_(live_ticket_ids(sorteo_id)))
+                Jugada.is_active.is_(True), Jugada.is_excluded.is_(False), ticket_is_live())
 
 
 def evaluation_preview(session, sorteo_id, number: str, reventado_x: Decimal) -> EvaluationPreview:
