@@ -45,10 +45,19 @@ def menu_items():
         return []
     role = getattr(current_user.role, "value", current_user.role)
     items = []
+    hide_prizes = role == "VENDEDOR" and not _vendedor_can_pay()
     for label, endpoint in MENU.get(role, []):
+        if endpoint == "sales.prizes_page" and hide_prizes:
+            continue
         if has_endpoint(endpoint):
             items.append((label, url_for(endpoint), endpoint))
     return items
+
+
+def _vendedor_can_pay() -> bool:
+    ventana = current_user.ventana
+    banca = ventana.banca if ventana is not None else None
+    return bool(banca.setting("vendedor_can_pay")) if banca is not None else False
 
 
 def label(value) -> str:

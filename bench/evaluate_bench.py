@@ -253,7 +253,8 @@ def write_results(path: Path, url, settings, n_t, n_j, r, preview) -> None:
     section = "\n".join([
         "## Evaluación",
         "",
-        f"`bench/evaluate_bench.py` ({date.today():%d/%m/%Y}): one CLOSED sorteo, {_n(n_t)} tiquetes / {_n(n_j)} "
+        f"`{' '.join(sys.argv)}` (scratch database created empty and dropped afterwards; "
+        f"{date.today():%d/%m/%Y}): one CLOSED sorteo, {_n(n_t)} tiquetes / {_n(n_j)} "
         f"jugadas (NUMERO 90x/85x, ~30 % with a REVENTADO), winning number with «Roja 200x» "
         f"({_n(preview.winning_tickets)} winning tiquetes). {settings}; {platform.machine()}, "
         f"{os.cpu_count()} cores, load average {r['load']:.1f} at the end of the run (the machine is shared with "
@@ -269,14 +270,15 @@ def write_results(path: Path, url, settings, n_t, n_j, r, preview) -> None:
         "",
         f"Evaluation job, every run (first on the fresh load, then revert + VACUUM ANALYZE + evaluate): "
         f"{', '.join(f'{t:.2f} s' for t in r['runs'])}. The cost is the one UPDATE that moves every live tiquete "
-        "to EVALUATED (a new row version plus an entry in each of the tickets indexes, ~3–4 s of the total on "
-        "this shared 2-core machine); jugadas are touched only on the winning number.",
+        "to EVALUATED (a new row version plus an entry in each of the tickets indexes: most of the total); "
+        "jugadas are touched only on the winning number. Earlier runs while another benchmark loaded the same "
+        "PostgreSQL server took 3–5 s.",
         "",
         "Possible improvement, measured by hand on the same data and machine (not applied: the tickets table "
         "belongs to the sales domain): that UPDATE writes ~825 000 WAL records (the row plus one entry in each "
         "of the 7 tickets indexes). With `status` out of the `(sorteo_id, status)` index (an index on "
         "`sorteo_id` alone) and `fillfactor=60` on tickets, ~70 % of the rows are updated HOT (no index "
-        "entries): 320 000 WAL records and 3.5 s → 2.0 s for the same statement.",
+        "entries): 320 000 WAL records and 3.5 s → 2.0 s for the same statement (both under that heavier load).",
         "",
     ])
     old = path.read_text() if path.exists() else "# Benchmark results\n"

@@ -12,11 +12,17 @@ A script, not a test. It
   3. starts gunicorn (gthread, default 2 workers × 4 threads, keep-alive) on the real app with
      the rate limits RAISED through the environment (RATELIMIT_SALES etc.: DOMAIN §20 60/min
      would throttle the run), logs every vendedor in through /login (real sessions, real CSRF);
-  4. drives it with wrk (closed loop, one connection per vendedor): 1, 8 and 32 sellers on random
-     numbers, then 32 sellers racing the one limited number; reports tickets/s, p50/p95/p99
-     (client side, wrk) and, for 1 seller, the server time (WSGI call) p50 / p95;
-  5. checks the race: accepted sum exact, accumulator = Σ live jugadas, never above the cap;
-  6. repeats 2–5 with the per-sorteo advisory-lock variant (--strategies) for the comparison.
+  4. pre-fills every measured sorteo with --prefill tickets (default 20 000: a busy sorteo near
+     its draw, when the per-sorteo lock's SUMs cost the most), accumulators rebuilt by SQL;
+  5. serves BOTH limit-check designs at once (two gunicorns: the exposure accumulators and the
+     per-sorteo advisory lock of DOMAIN §11.1, bench/sales_sorteo_lock.py) and drives them with
+     wrk (closed loop, one connection per vendedor), alternating run by run so machine noise hits
+     both alike: 1, 8 (×--runs) and 32 sellers on random numbers, 8 sellers whose every ticket
+     holds the hot number "55" (×--runs), then 32 sellers racing the ₡5 000 left on "77";
+     reports tickets/s, p50/p95/p99 (client side, wrk), the server time (WSGI call) and the CPU
+     per ticket of the gunicorn processes and of the PostgreSQL backends (/proc);
+  6. checks the race (accepted sum exact, never above the cap) and that the accumulators equal a
+     rebuild from the live jugadas.
 
 Usage: .venv/bin/python bench/sales_bench.py [--duration 15] [--runs 3] [--json out.json]
 Needs: wrk (apt-get install wrk), PostgreSQL with fsync and synchronous_commit on.
@@ -122,7 +128,7 @@ def seed(env: dict) -> dict:
         base = (utcnow() + timedelta(hours=3)).replace(second=0, microsecond=0)
         sorteos = {}
         for i, key in enumerate(("random_accumulator", "race_accumulator", "random_sorteo_lock",
-                                 "race_sorteo_lock", "warmup")):
+                                 "race_sorteo_lock", "warmup", "hot_accumulator", "hot_sorteo_lock")):
             at = base + timedelta(minutes=i)
             sorteos[key] = Sorteo(loteria_id=lot.id, banca_id=banca.id, name=f"TICA {to_cr(at):%H:%M}",
                                   scheduled_at=at, status=SorteoStatus.OPEN, digits=2)
@@ -134,6 +140,58 @@ def seed(env: dict) -> dict:
         s.commit()
         return {"banca": str(banca.id), "m90": str(m90.id), "sorteos": {k: str(v.id) for k, v in sorteos.items()},
                 "usernames": [u.username for u in users]}
+
+
+PREFILL_SQL = [
+    # n tickets of 3 jugadas (₡500 @90x) spread over the 32 vendedores, numbers from a hash.
+    """INSERT INTO tickets (id, ticket_number, banca_id, loteria_id, sorteo_id, ventana_id, vendedor_id,
+         business_date, total_amount, total_commission, total_listero_commission, status, is_winner,
+         total_payout, total_paid, accepted_remainder, remaining_amount, print_count, created_by,
+         created_by_role, sorteo_closed, created_at, updated_at)
+       SELECT gen_random_uuid(), 'P' || left(replace(s.id::text, '-', ''), 8) || '-' || g, s.banca_id,
+         s.loteria_id, s.id, u.ventana_id, u.id, (s.scheduled_at AT TIME ZONE 'America/Costa_Rica')::date,
+         1500, 0, 0, 'ACTIVE', false, 0, 0, 0, 0, 0, u.id, 'VENDEDOR', false, now(), now()
+       FROM sorteos s CROSS JOIN generate_series(1, %(n)s) g
+       JOIN (SELECT id, ventana_id, (row_number() OVER (ORDER BY id)) - 1 AS k FROM users
+             WHERE role = 'VENDEDOR') u ON u.k = g %% 32
+       WHERE s.id = %(s)s""",
+    """INSERT INTO jugadas (id, ticket_id, sorteo_id, position, type, number, amount, multiplier_id,
+         final_multiplier_x, is_winner, is_active, commission_percent, commission_amount,
+         listero_commission_amount, is_excluded)
+       SELECT gen_random_uuid(), t.id, t.sorteo_id, j, 'NUMERO',
+         lpad(((abs(hashtext(t.id::text)) + j * 37) %% 100)::text, 2, '0'), 500, %(m)s, 90, false, true,
+         0, 0, 0, false
+       FROM tickets t CROSS JOIN generate_series(0, 2) j WHERE t.sorteo_id = %(s)s""",
+    # The accumulators the design keeps, rebuilt from those jugadas (as a rebuild would).
+    """INSERT INTO exposure_accumulators (sorteo_id, number, scope_type, scope_id, filter, amount)
+       SELECT %(s)s, j.number, x.st, x.si, x.f, sum(j.amount)
+       FROM jugadas j JOIN tickets t ON t.id = j.ticket_id
+       CROSS JOIN LATERAL (VALUES ('vendedor', t.vendedor_id, 'all'), ('ventana', t.ventana_id, 'all'),
+         ('banca', t.banca_id, 'all'), ('vendedor', t.vendedor_id, j.multiplier_id::text),
+         ('ventana', t.ventana_id, j.multiplier_id::text), ('banca', t.banca_id, j.multiplier_id::text))
+         AS x(st, si, f)
+       WHERE j.sorteo_id = %(s)s GROUP BY 2, 3, 4, 5
+       UNION ALL
+       SELECT %(s)s, '', x.st, x.si, 'TICKET', sum(t.total_amount) FROM tickets t
+       CROSS JOIN LATERAL (VALUES ('vendedor', t.vendedor_id), ('ventana', t.ventana_id),
+         ('banca', t.banca_id)) AS x(st, si)
+       WHERE t.sorteo_id = %(s)s GROUP BY 2, 3, 4""",
+]
+
+
+def prefill(ids: dict, count: int) -> None:
+    """A busy sorteo (the last minutes before a draw): `count` tickets already sold in each
+    random/hot sorteo, so the per-sorteo lock's SUMs read what a real sorteo holds."""
+    import psycopg
+    if count <= 0:
+        return
+    with psycopg.connect(f"{PGURL}/{DBNAME}") as conn:
+        for key, sid in ids["sorteos"].items():
+            if key.startswith(("random_", "hot_")):
+                for sql in PREFILL_SQL:
+                    conn.execute(sql, {"s": sid, "n": count, "m": ids["m90"]})
+        conn.commit()
+        conn.execute("ANALYZE")
 
 
 # ------------------------------------------------------------------------------ server
@@ -306,6 +364,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--strategies", default="accumulator,sorteo_lock")
     ap.add_argument("--route", default="/venta/vender", help="or /bench/vender (internal endpoint)")
+    ap.add_argument("--prefill", type=int, default=20000,
+                    help="tickets already sold in each measured sorteo (a busy sorteo near its draw)")
     ap.add_argument("--keep-db", action="store_true")
     ap.add_argument("--allow-unsafe", action="store_true", help="run even with fsync/synchronous_commit off")
     ap.add_argument("--json", help="write all figures to this file")
@@ -331,8 +391,9 @@ def main() -> None:
     try:
         ids = seed(env)
         print(f"postgres: {settings}", flush=True)
-        for strategy in [s.strip() for s in args.strategies.split(",") if s.strip()]:
-            report["runs"] += run_strategy(strategy, env, ids, args)
+        prefill(ids, args.prefill)
+        report["method"]["prefilled_tickets_per_sorteo"] = args.prefill
+        report["runs"] = run_all(env, ids, args)
     finally:
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2))
@@ -341,43 +402,64 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-def run_strategy(strategy: str, env: dict, ids: dict, args) -> list[dict]:
-    port = free_port()
-    timing = Path(tempfile.mkdtemp(prefix="bench-sales-"))
-    extra = {"BENCH_STRATEGY": strategy, "BENCH_TIMING_DIR": str(timing)}
-    proc = start_server(env, port, args.workers, args.threads, extra)
+class Server:
+    """One gunicorn serving the app with one limit-check strategy."""
+
+    def __init__(self, strategy: str, env: dict, args):
+        self.strategy = strategy
+        self.port = free_port()
+        self.timing = Path(tempfile.mkdtemp(prefix=f"bench-sales-{strategy}-"))
+        self.cfg = self.timing / "config.lua"
+        self.proc = start_server(env, self.port, args.workers, args.threads,
+                                 {"BENCH_STRATEGY": strategy, "BENCH_TIMING_DIR": str(self.timing)})
+
+    def run(self, creds, args, sorteo: str, sellers: int, duration: float, hot: str | None, **labels) -> dict:
+        lua_config(self.cfg, creds, args.route, sorteo, self.m90, hot)
+        server_times(self.timing)
+        before = cpu_snapshot(self.proc)
+        data = run_wrk(self.port, sellers, duration, self.cfg)
+        if not hot or hot != "77":  # per accepted ticket is meaningless when most are refused
+            data.update(cpu_per_ticket(before, cpu_snapshot(self.proc), data["ok"]))
+        data.update(server_times(self.timing), strategy=self.strategy, **labels)
+        print(summary(data), flush=True)
+        return data
+
+    def stop(self) -> None:
+        stop_server(self.proc)
+        shutil.rmtree(self.timing, ignore_errors=True)
+
+
+def run_all(env: dict, ids: dict, args) -> list[dict]:
+    """Both strategies served at once; every scenario alternates between them run by run, so
+    machine noise hits both alike."""
+    strategies = [x.strip() for x in args.strategies.split(",") if x.strip()]
+    servers = [Server(st, env, args) for st in strategies]
     results = []
     try:
-        creds = [login(port, u) for u in ids["usernames"]]
-        cfg = timing / "config.lua"
-        m90 = ids["m90"]
-        lua_config(cfg, creds, args.route, ids["sorteos"]["warmup"], m90, None)
-        run_wrk(port, 8, 3, cfg)  # warm-up: imports, caches, prepared statements
-        server_times(timing)
-        random_sorteo = ids["sorteos"][f"random_{strategy}"]
-        lua_config(cfg, creds, args.route, random_sorteo, m90, None)
-        plan = [(1, 1), (8, args.runs), (32, 1)]
-        for sellers, repeats in plan:
-            for run in range(repeats):
-                before = cpu_snapshot(proc)
-                data = run_wrk(port, sellers, args.duration, cfg)
-                data.update(cpu_per_ticket(before, cpu_snapshot(proc), data["ok"]))
-                data.update(server_times(timing), strategy=strategy, scenario="random", run=run + 1)
-                results.append(data)
-                print(summary(data), flush=True)
-        race = ids["sorteos"][f"race_{strategy}"]
-        lua_config(cfg, creds, args.route, race, m90, "77")
-        data = run_wrk(port, 32, args.race_duration, cfg)
-        server_times(timing)
-        data.update(strategy=strategy, scenario="race-77", run=1, **race_check(race, ids["banca"], strategy))
-        if strategy == "accumulator":
-            data["accumulators_agree_random"] = accumulators_agree(env, random_sorteo)
-            data["accumulators_agree_race"] = accumulators_agree(env, race)
-        results.append(data)
-        print(summary(data), flush=True)
+        creds = [login(servers[0].port, u) for u in ids["usernames"]]  # same DB and key: valid on all
+        for srv in servers:
+            srv.m90 = ids["m90"]
+            srv.run(creds, args, ids["sorteos"]["warmup"], 8, 3, None, scenario="warmup", run=0)
+        plan = [("random", 1, 1, None), ("random", 8, args.runs, None), ("random", 32, 1, None),
+                ("hot", 8, args.runs, "55")]
+        for scenario, sellers, repeats, hot in plan:
+            for rep in range(repeats):
+                for srv in servers:
+                    sorteo = ids["sorteos"][f"{scenario}_{srv.strategy}"]
+                    results.append(srv.run(creds, args, sorteo, sellers, args.duration, hot,
+                                           scenario=scenario if not hot else f"hot-{hot}", run=rep + 1))
+        for srv in servers:
+            race = ids["sorteos"][f"race_{srv.strategy}"]
+            data = srv.run(creds, args, race, 32, args.race_duration, "77", scenario="race-77", run=1)
+            data.update(race_check(race, ids["banca"], srv.strategy))
+            if srv.strategy == "accumulator":
+                data["accumulators_agree"] = all(accumulators_agree(env, ids["sorteos"][f"{k}_accumulator"])
+                                                 for k in ("random", "hot", "race"))
+            print(summary(data), flush=True)
+            results.append(data)
     finally:
-        stop_server(proc)
-        shutil.rmtree(timing, ignore_errors=True)
+        for srv in servers:
+            srv.stop()
     return results
 
 
@@ -390,6 +472,8 @@ def summary(d: dict) -> str:
         text += f" cpu/ticket py={d['cpu_py_ms_per_ticket']} pg={d['cpu_pg_ms_per_ticket']} ms"
     if "server_p50_us" in d:
         text += f" server p50={ms(d['server_p50_us'])} p95={ms(d['server_p95_us'])} ms"
+    if d.get("accumulators_agree") is not None:
+        text += f" accumulators_agree={d['accumulators_agree']}"
     if "exact" in d:
         text += f" sold77={d['sold_on_77']} cap={d['cap']} exact={d['exact']} oversold={d['oversold']}"
     return text

@@ -26,3 +26,14 @@ def test_anonymous_htmx_gets_401_with_redirect(client):
     resp = client.get("/admin/panel", headers=HX)
     assert resp.status_code == 401
     assert "/login" in resp.headers["HX-Redirect"]
+
+
+def test_vendedor_menu_hides_premios_when_banca_disallows(login, org, session):
+    org.banca.settings = {**(org.banca.settings or {}), "vendedor_can_pay": False}
+    session.commit()
+    page = login(org.vendedor).get("/mi-cuenta").get_data(as_text=True)
+    assert 'href="/premios"' not in page
+    org.banca.settings = {**org.banca.settings, "vendedor_can_pay": True}
+    session.commit()
+    page = login(org.vendedor).get("/mi-cuenta").get_data(as_text=True)
+    assert 'href="/premios"' in page

@@ -160,22 +160,18 @@ def _settle_tickets(session, sid) -> tuple[int, int, Decimal]:
     """Step 4: winners get Σ payouts; every other live ticket is EVALUATED with payout 0."""
     won = (select(Jugada.ticket_id, func.sum(Jugada.payout).label("total"))
            .where(Jugada.sorteo_id == sid, Jugada.is_winner.is_(True)).group_by(Jugada.ticket_id).subquery())
-    winners = session.execute(  # UPDATE … FROM the grouped winning jugadas (one join, no per-row subquery)
+    payouts = session.scalars(  # UPDATE … FROM the grouped winning jugadas (one join, no per-row subquery)
         update(Ticket).where(Ticket.id == won.c.ticket_id, Ticket.status == TicketStatus.ACTIVE)
         .values(status=TicketStatus.EVALUATED, is_winner=True, total_payout=won.c.total,
                 remaining_amount=won.c.total, total_paid=0, accepted_remainder=0)
-        .execution_options(synchronize_session=False)).rowcount
+        .returning(Ticket.total_payout).execution_options(synchronize_session=False)).all()
     losers = session.execute(
         update(Ticket).where(Ticket.sorteo_id == sid, Ticket.status == TicketStatus.ACTIVE)
         .values(status=TicketStatus.EVALUATED, is_winner=False, total_payout=0, remaining_amount=0,
                 total_paid=0, accepted_remainder=0)
         .execution_options(synchronize_session=False)).rowcount
-    total = Decimal(0)
-    if winners:
-        total = Decimal(str(session.scalar(select(func.coalesce(func.sum(Ticket.total_payout), 0)).where(
-            Ticket.sorteo_id == sid, Ticket.is_winner.is_(True),
-            Ticket.status == TicketStatus.EVALUATED)))).quantize(Decimal("0.01"))
-    return winners + losers, winners, total
+    total = sum((Decimal(str(p)) for p in payouts), Decimal(0)).quantize(Decimal("0.01"))
+    return len(payouts) + losers, len(payouts), total
 
 
 def revert_evaluation(session, *, scope: Scope, sorteo_id, reason: str) -> Sorteo:

@@ -1,4 +1,5 @@
 """Loterías and multipliers: validation, audit, ConfigVersion, deactivation cascade (§6, §8)."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -62,11 +63,11 @@ def test_deactivation_cascades_and_reactivation_restores_only_cascaded(session, 
     scope = scope_of(org.admin)
     d = draw_setup(org.banca, status=SorteoStatus.SCHEDULED)
     open_empty = SorteoFactory(loteria=d.loteria, status=SorteoStatus.OPEN,
-                               scheduled_at=d.sorteo.scheduled_at.replace(minute=7))
+                               scheduled_at=d.sorteo.scheduled_at + timedelta(minutes=7))
     closed = SorteoFactory(loteria=d.loteria, status=SorteoStatus.CLOSED,
-                           scheduled_at=d.sorteo.scheduled_at.replace(minute=9))
+                           scheduled_at=d.sorteo.scheduled_at + timedelta(minutes=9))
     cancelled_before = SorteoFactory(loteria=d.loteria, status=SorteoStatus.SCHEDULED, is_active=False,
-                                     scheduled_at=d.sorteo.scheduled_at.replace(minute=11))
+                                     scheduled_at=d.sorteo.scheduled_at + timedelta(minutes=11))
     assert services.deactivate_loteria(session, scope=scope, loteria_id=d.loteria.id, reason="fin") == 2
     assert not d.loteria.is_active and d.loteria.deleted_reason == "fin"
     assert not d.sorteo.is_active and d.sorteo.deactivated_by_cascade
