@@ -9,6 +9,9 @@ from app.audit.services import LAYER_LABELS
 
 TOO_LONG = "Use como máximo %(max)d caracteres."
 PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
+# Date presets (UX §7.3, DOMAIN §7); "" = no period, "range" = the Desde/Hasta dates.
+PERIOD_CHOICES = [("", "Todo"), ("today", "Hoy"), ("yesterday", "Ayer"), ("week", "Esta semana"),
+                  ("month", "Este mes"), ("last_month", "Mes anterior"), ("year", "Este año"), ("range", "Rango")]
 
 
 class CRDateField(DateField):
@@ -43,6 +46,7 @@ class ActivityFilterForm(FlaskForm):
                        validate_choice=False)
     objeto = SelectField("Tipo de registro", choices=choices([("", "Todos")]), validate_choice=False)
     objeto_id = StringField("Id del registro", filters=[_strip], validators=[Optional(), Length(max=64, message=TOO_LONG)])
+    periodo = SelectField("Período", choices=choices(PERIOD_CHOICES), validate_choice=False)
     desde = CRDateField("Desde", validators=[Optional()])
     hasta = CRDateField("Hasta", validators=[Optional()])
     texto = StringField("Texto", filters=[_strip], validators=[Optional(), Length(max=100, message=TOO_LONG)])
@@ -56,7 +60,18 @@ class ActivityFilterForm(FlaskForm):
             ok = False
         if self.por_pagina.data not in dict(PER_PAGE_CHOICES):
             self.por_pagina.data = "50"
+        if self.periodo.data not in dict(PERIOD_CHOICES):
+            self.periodo.data = ""
         if self.desde.data and self.hasta.data and self.desde.data > self.hasta.data:
             self.hasta.errors = list(self.hasta.errors) + ["La fecha Hasta no puede ser anterior a Desde."]
             ok = False
         return ok
+
+
+def period_dates(form: ActivityFilterForm, today):
+    """(desde, hasta) for the filter: the preset's CR dates, else the typed ones (open ends allowed)."""
+    from app.tz import preset_range
+    preset = form.periodo.data or ""
+    if preset and preset != "range":
+        return preset_range(preset, today)
+    return form.desde.data, form.hasta.data

@@ -55,6 +55,24 @@ def _forget_identity() -> None:
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
+def _commit_bookkeeping() -> None:
+    """Commit the session row's touch / revocation; best effort. On SQLite that write follows this
+    request's read, so another request committing in between makes it fail at once with "database
+    is locked" (WAL snapshot): skip it (the next request retries) rather than answer 500."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+    if not db.session.dirty:
+        return
+    try:
+        db.session.commit()
+    except OperationalError as exc:
+        db.session.rollback()
+        if "database is locked" not in str(exc):
+            raise
+        current_app.logger.warning("session bookkeeping skipped: database is locked")
+
+
 def install_login_hooks(app, login_manager) -> None:
     # Identity lives in the LoginSession row; Flask-Login's IP/UA session protection adds nothing.
     login_manager.session_protection = None
@@ -72,12 +90,10 @@ def install_login_hooks(app, login_manager) -> None:
         if resolved is None:
             flask_session.pop("sid", None)
             g.session_expired = True
-            if db.session.dirty:
-                db.session.commit()  # the row was marked revoked (idle, expired, inactive user)
+            _commit_bookkeeping()  # the row was marked revoked (idle, expired, inactive user)
             return None
         user, login = resolved
-        if db.session.dirty:
-            db.session.commit()  # last_used_at touch (at most once a minute)
+        _commit_bookkeeping()  # last_used_at touch (at most once a minute)
         g.login_session = login
         return user
 

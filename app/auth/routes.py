@@ -67,10 +67,14 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422
     device_id = request.cookies.get(DEVICE_COOKIE) or services.new_device_id()
-    with unit_of_work() as session:
+    # The slow password check reads only; the writes then take SQLite's writer lock from their
+    # first read (a deferred transaction would fail with "database is locked" whenever another
+    # request commits in between). See services.PasswordCheck.
+    checked = services.check_password(db.session, username=form.username.data, password=form.password.data)
+    with unit_of_work(immediate=True) as session:
         attempt = services.attempt_login(
             session, username=form.username.data, password=form.password.data, ip=request.remote_addr,
-            user_agent=request.headers.get("User-Agent"), device_id=device_id)
+            user_agent=request.headers.get("User-Agent"), device_id=device_id, checked=checked)
         if attempt.ok:
             token, user_id = attempt.login.token_id, str(attempt.user.id)
             target = safe_next(form.next.data) or home_for(attempt.user)

@@ -112,19 +112,54 @@ class LoginAttempt:
         return self.error is None
 
 
-def attempt_login(session, *, username: str, password: str, ip: str | None, user_agent: str | None,
-                  device_id: str | None, now: datetime | None = None) -> LoginAttempt:
-    """Check credentials and open a session row. Never raises for a refusal: returns the error
-    (LoginRefused 422/403, Throttled 429) with its LOGIN_FAILED audit row added, so the caller
-    commits the audit trail of failed attempts too. The password is never logged."""
-    now = now or utcnow()
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The slow Argon2 check, done by check_password() before the login's write transaction.
+
+    On SQLite the login writes under BEGIN IMMEDIATE (the single writer lock); verifying the
+    password (~0.1–0.3 s) inside it would stall every sale for that long, and verifying it inside
+    a deferred transaction fails with "database is locked" whenever another request commits in
+    between (WAL snapshot). attempt_login() trusts the result only while the stored hash is
+    unchanged."""
+
+    username: str
+    password_hash: str | None
+    ok: bool
+
+
+def check_password(session, *, username: str, password: str) -> PasswordCheck:
+    """Read-only credential check (constant work for unknown users)."""
     typed = (username or "").strip()[:32]
     user = find_user_by_username(session, typed)
     if user is None:
         dummy_verify(password or "")
+        return PasswordCheck(typed, None, False)
+    return PasswordCheck(typed, user.password_hash, verify_password(user.password_hash, password or ""))
+
+
+def attempt_login(session, *, username: str, password: str, ip: str | None, user_agent: str | None,
+                  device_id: str | None, now: datetime | None = None,
+                  checked: PasswordCheck | None = None) -> LoginAttempt:
+    """Check credentials and open a session row. Never raises for a refusal: returns the error
+    (LoginRefused 422/403, Throttled 429) with its LOGIN_FAILED audit row added, so the caller
+    commits the audit trail of failed attempts too. The password is never logged.
+
+    `checked`: a check_password() result for the same username, reused when the user's hash has
+    not changed since (else the password is verified again here)."""
+    now = now or utcnow()
+    typed = (username or "").strip()[:32]
+    user = find_user_by_username(session, typed)
+    usable = checked is not None and checked.username == typed
+    if user is None:
+        if not usable:
+            dummy_verify(password or "")
         return _refuse(session, None, typed, ip, "unknown_user",
                        LoginRefused(GENERIC_LOGIN_ERROR, field="password"))
-    if not verify_password(user.password_hash, password or ""):
+    if usable and checked.password_hash is not None and checked.password_hash == user.password_hash:
+        password_ok = checked.ok
+    else:
+        password_ok = verify_password(user.password_hash, password or "")
+    if not password_ok:
         return _refuse(session, user, typed, ip, "bad_password",
                        LoginRefused(GENERIC_LOGIN_ERROR, field="password"))
     if not _user_active(user):

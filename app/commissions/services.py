@@ -178,12 +178,12 @@ def clear_vendedor_policy(*, session, user: User, actor_id, reason: str = "cambi
 
 
 def _describe_change(target: PolicyTarget, document: dict | None, reason: str | None) -> str:
-    who = {LEVEL_BANCA: "la banca", LEVEL_VENTANA: "la ventana", LEVEL_USUARIO: "el vendedor"}[target.level]
+    who = {LEVEL_BANCA: "de la banca", LEVEL_VENTANA: "de la ventana", LEVEL_USUARIO: "del vendedor"}[target.level]
     if document is None:
-        text = f"Política de comisión de {who} «{target.name}» eliminada (hereda del nivel superior)"
+        text = f"Política de comisión {who} «{target.name}» eliminada (hereda del nivel superior)"
     else:
         n = len(document["rules"])
-        text = (f"Política de comisión de {who} «{target.name}» actualizada: "
+        text = (f"Política de comisión {who} «{target.name}» actualizada: "
                 f"{format_percent(document['default_percent'])} por defecto, {n} regla{'s' if n != 1 else ''}")
     return f"{text} ({reason})" if reason else text
 

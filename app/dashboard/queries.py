@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -57,3 +57,18 @@ def sorteos_of_day(session, scope: Scope, day: date) -> list[tuple[Sorteo, Decim
                    Sorteo.scheduled_at >= start, Sorteo.scheduled_at < end)
             .order_by(Sorteo.scheduled_at, Loteria.name))
     return [(s, Decimal(a), int(n)) for s, a, n in session.execute(stmt).all()]
+
+
+def closing_times(session, scope: Scope, sorteos, now: datetime) -> dict:
+    """{sorteo id: when sales close for this scope}: the scope's own cutoff rule (vendedor →
+    ventana → banca → lotería → 5 min, DOMAIN §10), not the draw time. ADMIN sees the banca's."""
+    from app.restrictions.rules import closing_instant
+    from app.restrictions.services import effective_cutoff
+    vendedor_id = scope.user_id if scope.is_vendedor else None
+    ventana_id = scope.ventana_id if not scope.is_admin else None
+    result = {}
+    for sorteo in sorteos:
+        cutoff = effective_cutoff(session, sorteo=sorteo, vendedor_id=vendedor_id, ventana_id=ventana_id,
+                                  banca_id=sorteo.banca_id, now=now, banca_only=scope.is_admin)
+        result[sorteo.id] = closing_instant(sorteo.scheduled_at, cutoff.minutes)
+    return result

@@ -10,7 +10,7 @@ from app.dashboard import queries
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.scope import current_scope
-from app.tz import cr_today
+from app.tz import cr_today, utcnow
 
 bp = Blueprint("dashboard", __name__)
 
@@ -28,10 +28,11 @@ def _overview(template: str, title: str):
     today = cr_today()
     if scope.banca_id is None:
         return render_template(template, title=title, no_banca=True)
+    sorteos = queries.sorteos_of_day(db.session, scope, today)
     return render_page_or_fragment(
         template, "dashboard/_overview.html", title=title, today=today,
-        totals=queries.day_totals(db.session, scope, today),
-        sorteos=queries.sorteos_of_day(db.session, scope, today), scope=scope)
+        totals=queries.day_totals(db.session, scope, today), sorteos=sorteos, scope=scope,
+        closes=queries.closing_times(db.session, scope, [s for s, _a, _n in sorteos], utcnow()))
 
 
 @bp.route("/admin/panel")

@@ -226,8 +226,15 @@ def set_paper_choices(field, inherit_label: str | None) -> None:
     field.choices = choices(([("", inherit_label)] if inherit_label else []) + list(PAPER_CHOICES))
 
 
-def set_tristate_choices(field, inherited: bool) -> None:
-    field.choices = choices([("", f"Como la ventana ({'Sí' if inherited else 'No'})"), ("1", "Sí"), ("0", "No")])
+def ventana_word(label: str | None) -> str:
+    """"la ventana" / "el listero": the banca's word for a ventana with its article (UX glossary)."""
+    label = (label or "Ventana").strip()
+    return f"el {label.lower()}" if label.lower() == "listero" else f"la {label.lower()}"
+
+
+def set_tristate_choices(field, inherited: bool, ventana_label: str | None = None) -> None:
+    field.choices = choices([("", f"Como {ventana_word(ventana_label)} ({'Sí' if inherited else 'No'})"),
+                             ("1", "Sí"), ("0", "No")])
 
 
 def role_choices(ventana_label: str) -> list[SelectChoice]:

@@ -281,12 +281,17 @@ def ventana_edit(ventana_id):
 def ventana_deactivate(ventana_id):
     scope = current_scope()
     ventana = services.get_ventana(db.session, scope=scope, ventana_id=ventana_id)
+    label = ventana.banca.setting("ventana_label") or "Ventana"
+    listero = label.lower() == "listero"
     return deactivate_view(
         call=lambda s, reason: services.deactivate_ventana(session=s, scope=scope, ventana_id=ventana_id,
                                                            reason=reason),
-        title="Desactivar ventana", subject=f"«{ventana.name}» ({ventana.code}). Su listero y sus vendedores "
-                                            "no podrán ingresar hasta que se reactive",
-        cancel_url=url_for("org.ventana_list"), done_url=url_for("org.ventana_list"), message="Ventana desactivada")
+        title=f"Desactivar {label.lower()}",
+        subject=f"«{ventana.name}» ({ventana.code}). "
+                + ("Su usuario y sus vendedores" if listero else "Su listero y sus vendedores")
+                + " no podrán ingresar hasta que se reactive",
+        cancel_url=url_for("org.ventana_list"), done_url=url_for("org.ventana_list"),
+        message=f"{label} {'desactivado' if listero else 'desactivada'}")
 
 
 @bp.route("/ventanas/<uuid:ventana_id>/reactivar", methods=["POST"])

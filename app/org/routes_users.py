@@ -182,11 +182,12 @@ def _print_view(user_id, *, page: str, action_url: str, **ctx):
         form = form_cls(data=(forms.seller_print_initial if seller else forms.print_initial)(stored))
     else:
         form = form_cls()
-    base = "la ventana" if seller else "la banca"
+    label = user.ventana.banca.setting("ventana_label") or "Ventana"
+    base = forms.ventana_word(label) if seller else "la banca"
     forms.set_paper_choices(form.paper_width_mm, f"Como {base} ({inherited['paper_width_mm']} mm)")
     if seller:
-        forms.set_tristate_choices(form.print_barcode, inherited["print_barcode"])
-        forms.set_tristate_choices(form.auto_print, inherited["auto_print"])
+        forms.set_tristate_choices(form.print_barcode, inherited["print_barcode"], label)
+        forms.set_tristate_choices(form.auto_print, inherited["auto_print"], label)
     ctx = {"target": user, "seller": seller, "inherited": inherited, "action_url": action_url,
            "preview_url": url_for("org.print_preview", user_id=user.id),
            "preview": services.effective_print_settings(db.session, user), **ctx}

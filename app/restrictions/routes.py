@@ -100,9 +100,14 @@ def rule_bulk_deactivate():
     scope = current_scope()
     form = forms.BulkForm()
     ids = [forms.parse_uuid(v) for v in request.form.getlist("ids")]
-    if not ids or None in ids:
-        flash("Seleccione al menos una restricción.", "error")
-        return hx_redirect(url_for("restrictions.rule_list"))
+
+    def invalid(message: str, selected):
+        filters, page = pages.parse_filters(request.args)
+        context = pages.list_context(db.session, scope, filters, page, bulk_error=message, selected=selected)
+        return render_page_or_fragment("restrictions/rules.html", "restrictions/_rules.html", status=422,
+                                       **context)
+    if not ids or None in ids:  # invalid input: 422 with the message next to the bulk action
+        return invalid("Seleccione al menos una restricción.", [i for i in ids if i is not None])
     try:
         with unit_of_work() as session:
             count = services.bulk_deactivate(session, scope=scope, actor_id=current_user.id, rule_ids=ids,
@@ -110,10 +115,7 @@ def rule_bulk_deactivate():
     except DomainError as err:
         if err.status != 422:
             raise
-        filters, page = pages.parse_filters(request.args)
-        context = pages.list_context(db.session, scope, filters, page, bulk_error=err.message, selected=ids)
-        return render_page_or_fragment("restrictions/rules.html", "restrictions/_rules.html", status=422,
-                                       **context)
+        return invalid(err.message, ids)
     flash(f"{count} restricciones desactivadas.", "success")
     return hx_redirect(url_for("restrictions.rule_list"))
 

@@ -11,8 +11,14 @@ Services (app/sales/services.py), all taking `session` keyword-only and never co
   finalize_ticket(session, *, scope, actor, ticket_id, now=None) -> Ticket
   reverse_payment(session, *, scope, actor, ticket_id, reason, now=None) -> TicketPayment
   get_ticket(session, scope, ticket_id) / find_ticket_by_number(session, scope, number) -> Ticket
-  availability(session, *, scope, vendedor_id, sorteo_id, numbers, now=None) -> dict[number, Availability]
-Errors: app.errors.DomainError subclasses; SaleRejected carries per-number messages.
+  availability(session, *, scope, vendedor_id, sorteo_id, numbers, now=None, multiplier_id=None)
+              -> dict[number, Availability]
+  rebuild_accumulators / compare_accumulators(session, sorteo_id); apply_exposure(session, *,
+              ticket, jugadas, sign) (lista exclusions: −1, inclusions: +1; lock the ticket first)
+Errors: app.errors.DomainError subclasses; SaleRejected carries per-number messages (`numbers`),
+per-line messages (`line_errors`, index of the LineInput) and the engine's `violations`.
+A fresh sale's SaleResult.ticket is a services.SoldTicket: Ticket's attribute names plus
+`jugadas`, `sorteo_name`, `sorteo_scheduled_at`, `loteria_name`, `vendedor_name` (no reload needed).
 """
 from __future__ import annotations
 

@@ -130,6 +130,9 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
     violations = engine.precheck_ticket(specs, eng_lines, ctx, now)  # step 7
     if violations:
         raise _violations_error(violations)
+    # Step 9's values (commission snapshots, rows, audit) are ready before the row locks are
+    # taken: between the accumulator upsert and the commit only the check and one statement run.
+    sale = _build_sale(scope, actor, head, config, sale_lines, cliente, key, payload, business_date, now)
     rows = engine.required_accumulators(specs, eng_lines, ctx)  # step 8, atomic with the write
     needs_sales = any(r.base_amount and r.sales_percentage for r in specs if engine.rule_applies(r, ctx))
     accumulated, locked, deferred = sale_path.STRATEGY.reserve(conn, ctx, eng_lines, rows,
@@ -141,7 +144,6 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
             sale_path.STRATEGY.compensate(conn, locked)
             return _replay(session, scope, twin[0], twin[1], payload)
         raise _violations_error(violations)
-    sale = _build_sale(scope, actor, head, config, sale_lines, cliente, key, payload, business_date, now)
     sale.deferred = deferred
     number = sale_path.insert_sale(conn, sale)
     if number is None:  # the idempotency key was committed by a concurrent twin

@@ -1,4 +1,4 @@
-// Shell behaviour: server clock, countdowns, theme, menu drawer, connection state, toasts.
+// Shell behaviour: server clock, countdowns, theme, menu drawer, connection state, toasts, phone filters.
 (function () {
   "use strict";
   const body = document.body;
@@ -50,8 +50,18 @@
     if (m) {
       const sb = document.getElementById("sidebar");
       if (sb) { sb.classList.toggle("open"); m.setAttribute("aria-expanded", sb.classList.contains("open")); }
+    } else if (!e.target.closest("#sidebar")) {
+      closeDrawer(false);  // a tap outside the open drawer closes it
     }
   });
+  function closeDrawer(focusToggle) {
+    const sb = document.getElementById("sidebar");
+    if (!sb || !sb.classList.contains("open")) return;
+    sb.classList.remove("open");
+    const m = document.querySelector("[data-menu-toggle]");
+    if (m) { m.setAttribute("aria-expanded", "false"); if (focusToggle) m.focus(); }
+  }
+  document.addEventListener("keydown", e => { if (e.key === "Escape") closeDrawer(true); });
 
   // Connection indicator.
   function net() {
@@ -88,6 +98,45 @@
   document.addEventListener("htmx:responseError", e => {
     if (e.detail.xhr && e.detail.xhr.status >= 500) window.bancaToast("Ocurrió un error inesperado. Intente de nuevo.", "error");
   });
+
+  // Phones (UX §7.13): a GET filter row with more than two fields collapses behind "Filtros (n)",
+  // n = filters in use. The open/closed choice survives the HTMX swaps the filters trigger.
+  const filtersOpen = {};
+  const FILTER_IGNORED = ["orden", "page", "por_pagina"];
+  function filterFields(form) {
+    return [...form.elements].filter(el => el.name && !FILTER_IGNORED.includes(el.name) &&
+      !["hidden", "submit", "button", "reset"].includes(el.type) && el.tagName !== "BUTTON");
+  }
+  function filtersInUse(form) {
+    return filterFields(form).filter(el => el.tagName === "SELECT" ? el.selectedIndex > 0
+      : (el.type === "checkbox" || el.type === "radio") ? el.checked : el.value.trim() !== "").length;
+  }
+  function setupFilters(root) {
+    if (!root || !root.querySelectorAll) return;
+    const forms = root.matches && root.matches("form.filters") ? [root] : [...root.querySelectorAll("form.filters")];
+    forms.forEach(form => {
+      if ((form.getAttribute("method") || "get").toLowerCase() !== "get" || form.dataset.filtersToggle) return;
+      if (filterFields(form).length <= 2) return;
+      const key = form.getAttribute("action") || location.pathname;
+      if (!form.id) form.id = "filtros-" + key.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "");
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "btn filters-toggle";
+      btn.setAttribute("aria-controls", form.id);
+      const n = filtersInUse(form);
+      btn.textContent = n ? `Filtros (${n})` : "Filtros";
+      const sync = () => {
+        form.classList.toggle("filters-collapsed", !filtersOpen[key]);
+        btn.setAttribute("aria-expanded", filtersOpen[key] ? "true" : "false");
+      };
+      btn.addEventListener("click", () => { filtersOpen[key] = !filtersOpen[key]; sync(); });
+      form.dataset.filtersToggle = "1";
+      form.before(btn);
+      sync();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => setupFilters(document));
+  document.addEventListener("htmx:load", e => setupFilters(e.detail.elt));
 
   // Confirm dialogs: <button data-confirm="Texto">.
   document.addEventListener("submit", e => {

@@ -1,4 +1,5 @@
-// Commission editor: the multiplier does not apply to Reventado (UX §6), so disable it there.
+// Commission editor: the multiplier does not apply to Reventado (UX §6), so disable it there;
+// Enter in the "Probar" box probes.
 (function () {
   "use strict";
   function sync(select) {
@@ -11,5 +12,11 @@
   }
   document.addEventListener("change", e => {
     if (e.target.matches("[data-bet-type]")) sync(e.target);
+  });
+  // Enter inside the "Probar" box probes (elsewhere in the editor it saves: the form's default button).
+  document.addEventListener("keydown", e => {
+    if (e.key !== "Enter" || e.isComposing || !e.target.matches("#comision-prueba input")) return;
+    const probe = e.target.closest("form") && e.target.closest("form").querySelector("button[value=probar]");
+    if (probe && !probe.disabled) { e.preventDefault(); probe.click(); }
   });
 })();

@@ -109,3 +109,40 @@ def test_only_admin(login, org, role_attr):
 def test_anonymous_is_sent_to_login(client):
     resp = client.get("/admin/bitacora")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_details_are_shown_in_spanish_with_formatted_values(login, org, session):
+    """The "Detalles" used to print stored keys and codes ("total_payout 135000.00", "from CLOSED")."""
+    record(session, action="SORTEO_EVALUATE", layer="draws", actor_id=org.admin.id, banca_id=org.banca.id,
+           target_type="sorteo", target_id="s-1", description="Sorteo evaluado: número 82",
+           details={"number": "82", "has_winner": True, "total_payout": "135000.00", "from": "CLOSED",
+                    "to": "EVALUATED"})
+    session.commit()
+    html = login(org.admin, org.banca.id).get("/admin/bitacora?accion=SORTEO_EVALUATE").get_data(as_text=True)
+    for text in ("Total de premios", "₡135 000", "Estado anterior", "Cerrado", "Evaluado", "Hay ganadores"):
+        assert text in html
+    for raw in ("total_payout", "135000.00", "CLOSED", "EVALUATED", "has_winner"):
+        assert raw not in html
+
+
+@pytest.mark.parametrize("periodo, present, absent", [
+    ("today", ["Ingreso de la administradora"], ["#T260314", "open_sorteos"]),
+    ("yesterday", ["#T260314"], ["Ingreso de la administradora", "open_sorteos"]),
+    ("week", ["#T260314", "Ingreso de la administradora"], ["open_sorteos"]),
+    ("range&desde=2026-03-16&hasta=2026-03-16", ["open_sorteos"], ["#T260314"]),
+])
+def test_date_presets(login, org, logged, periodo, present, absent):
+    """UX §7.3: "Hoy", "Ayer", "Esta semana"… next to Desde/Hasta (CR dates)."""
+    import time_machine
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    with time_machine.travel(datetime(2026, 3, 15, 12, 0, tzinfo=ZoneInfo("America/Costa_Rica")), tick=False):
+        client = login(org.admin, org.banca.id)
+        resp = client.get(f"/admin/bitacora?periodo={periodo}", headers=HX)
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert 'name="periodo"' in html and ">Esta semana</option>" in html
+    for text in present:
+        assert text in html
+    for text in absent:
+        assert text not in html

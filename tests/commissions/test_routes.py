@@ -49,6 +49,18 @@ class TestGet:
         assert resp.status_code == 200
         assert 'value="guardar"' not in resp.get_data(as_text=True)
 
+    def test_vendedor_reaches_his_policy_from_mi_cuenta_and_every_link_opens(self, vendedor_client, org):
+        """He had no way to his page, and its breadcrumb linked to the Usuarios admin page (403)."""
+        import re
+        account = vendedor_client.get("/mi-cuenta").get_data(as_text=True)
+        assert f'href="{url("usuario", org.vendedor)}"' in account and "Mi comisión" in account
+        page = vendedor_client.get(url("usuario", org.vendedor)).get_data(as_text=True)
+        assert "Mi cuenta</a> › Mi comisión" in page
+        links = {h for h in re.findall(r'href="(/[^"]*)"', page) if not h.startswith("/static")}
+        assert links
+        for href in links:
+            assert vendedor_client.get(href).status_code in (200, 302), href
+
     @pytest.mark.parametrize("headers", [{}, HX])
     @pytest.mark.parametrize("who,level,attr", [
         ("ventana_client", "banca", "banca"), ("ventana_client", "ventana", "other_ventana"),

@@ -103,6 +103,16 @@ class TestSave:
         assert rows[1].details["before"]["default_percent"] == 5
         assert rows[1].details["after"]["default_percent"] == 6
 
+    def test_audit_description_reads_as_spanish_for_each_level(self, session, org):
+        """"de el vendedor" was shown in the Bitácora; Spanish contracts it to "del"."""
+        for level, entity in (("usuario", org.vendedor), ("ventana", org.ventana), ("banca", org.banca)):
+            save(session, org.admin, level, entity, policy(5), org.banca)
+        texts = {r.details["description"] for e in (org.vendedor, org.ventana, org.banca) for r in audits(session, e.id)}
+        assert any(t.startswith(f"Política de comisión del vendedor «{org.vendedor.name}» actualizada") for t in texts)
+        assert any(t.startswith(f"Política de comisión de la ventana «{org.ventana.name}»") for t in texts)
+        assert any(t.startswith(f"Política de comisión de la banca «{org.banca.name}»") for t in texts)
+        assert not any(" de el " in t for t in texts)
+
     def test_remove_policy(self, session, org):
         save(session, org.admin, "usuario", org.vendedor, policy(5), org.banca)
         result = save(session, org.admin, "usuario", org.vendedor, None, org.banca)

@@ -110,3 +110,35 @@ def test_edit_reorder_probe_and_save(page, e2e):
         db.session.remove()
     assert stored["default_percent"] == 5
     assert [(r["bet_type"], r["percent"]) for r in stored["rules"]] == [("NUMERO", 10), ("REVENTADO", 8)]
+
+
+def test_enter_saves_the_policy_and_enter_in_probar_probes(page, e2e):
+    """Keyboard: Enter in a policy field saves (the first rule's "↑" is disabled, so the form's
+    first submit button must be "Guardar"); Enter in the "Probar" box probes, it does not save."""
+    from playwright.sync_api import expect
+
+    app, base, ids = e2e
+    path = f"/comisiones/ventana/{ids['ventana']}"
+    login(page, base, path)
+    page.fill("#default_percent", "11")
+    page.click("button[value=agregar]")
+    page.select_option("#rules-0-bet_type", "NUMERO")
+    page.fill("#rules-0-percent", "9")
+    page.click("button[value=agregar]")  # two rules: the first row's "↑" is disabled
+    page.select_option("#rules-1-bet_type", "REVENTADO")
+    page.fill("#rules-1-percent", "7")
+    page.press("#default_percent", "Enter")
+    expect(page.locator("#avisos")).to_contain_text("Cambios guardados")
+
+    page.fill("#probar-monto", "2000")
+    page.press("#probar-monto", "Enter")
+    expect(page.locator("[data-comision=listero]")).to_contain_text("₡180")  # rule 1: 9 %
+    expect(page.locator("#avisos")).not_to_contain_text("No hay cambios")
+
+    from app.extensions import db
+    from app.org.models import Ventana
+    with app.app_context():
+        stored = db.session.get(Ventana, ids["ventana"]).commission_policy
+        db.session.remove()
+    assert stored["default_percent"] == 11
+    assert [r["percent"] for r in stored["rules"]] == [9, 7]

@@ -196,6 +196,15 @@ class TestEditDeleteRestore:
             session.refresh(r)
         assert [r.is_active for r in rules] == [False, False, True]
 
+    @pytest.mark.parametrize("headers", [{}, HX])
+    def test_bulk_deactivate_without_selection_is_a_422_next_to_the_action(self, session, org, admin_client,
+                                                                           headers):
+        make_rule(session, org, {"max_total": D(5)}, "10")
+        resp = admin_client.post("/restricciones/desactivar", data={"reason": "limpieza"}, headers=headers)
+        assert resp.status_code == 422
+        assert "Seleccione al menos una restricción." in resp.get_data(as_text=True)
+        assert "HX-Redirect" not in resp.headers
+
     def test_other_banca_rule_refused(self, session, org, login):
         from tests.factories.org import BancaFactory, admin
         other_banca = BancaFactory()
