@@ -56,6 +56,7 @@ PASSWORD = "bench-clave-123"
 SELLERS = 32
 RACE_CAP = Decimal(5000)
 RACE_AMOUNT = 100
+GUNICORN_LOG = Path(tempfile.gettempdir()) / "sales_bench_gunicorn.log"
 
 
 # ------------------------------------------------------------------------------ database
@@ -207,7 +208,7 @@ def start_server(env: dict, port: int, workers: int, threads: int, extra: dict) 
            "--threads", str(threads), "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
            "sales_wsgi:app"]
     proc = subprocess.Popen(cmd, env={**os.environ, **env, **extra}, stdout=subprocess.DEVNULL,
-                            stderr=open(BENCH / ".sales_gunicorn.log", "ab"), start_new_session=True)
+                            stderr=open(GUNICORN_LOG, "ab"), start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -216,7 +217,7 @@ def start_server(env: dict, port: int, workers: int, threads: int, extra: dict) 
         except Exception:
             time.sleep(0.3)
     stop_server(proc)
-    raise SystemExit("gunicorn did not start; see bench/.sales_gunicorn.log")
+    raise SystemExit(f"gunicorn did not start; see {GUNICORN_LOG}")
 
 
 def stop_server(proc: subprocess.Popen) -> None:
