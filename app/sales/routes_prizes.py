@@ -118,7 +118,13 @@ def prize_pay(ticket_id):
                                           idempotency_key=form.idempotency_key.data)
             payment_id = payment.id
     except DomainError as exc:
-        error = exc.message
+        # Field errors (over-payment, method, reference) go under their field (UX §7.6).
+        field = {"amount": form.monto, "method": form.metodo, "reference": form.referencia,
+                 "notes": form.nota}.get(exc.field or "")
+        if field is not None:
+            field.errors = [exc.message]
+        else:
+            error = exc.message
         with unit_of_work() as session:
             return _card_response(session, scope, ticket_id, exc.status, form=form, error=error)
     voucher = url_for("sales.payment_voucher", payment_id=payment_id)

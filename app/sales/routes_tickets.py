@@ -232,9 +232,6 @@ def ticket_restore(ticket_id):
             ticket = services.restore_ticket(session, scope=scope, actor=current_user, ticket_id=ticket_id)
             number = ticket.ticket_number
     except DomainError as exc:
-        if not is_partial():
-            flash(exc.message, "error")
-            return hx_redirect(url_for("sales.ticket_detail", ticket_id=ticket_id))
         return _dialog("error", exc.status, message=exc.message)
     return _changed(scope, ticket_id, vista, f"Tiquete {number} restaurado.", "ticket-restored")
 

@@ -91,6 +91,11 @@ def test_over_payment_and_bad_amounts_are_422(vendedor_client, winner):
                                     headers=hx())
         assert resp.status_code == 422, monto
         assert root_id(resp.get_data(as_text=True)) == "premio"
+    over = vendedor_client.post(f"/premios/{winner.id}/pagar",
+                                data={"monto": "90001", "metodo": "cash", "idempotency_key": pay_key(page)},
+                                headers=hx()).get_data(as_text=True)
+    # The over-payment message sits under the "Monto a pagar" field (UX §7.6).
+    assert 'id="monto-error"' in over and "mayor que el premio pendiente" in over
     resp = vendedor_client.post(f"/premios/{winner.id}/pagar",
                                 data={"monto": "100", "metodo": "bitcoin", "idempotency_key": pay_key(page)},
                                 headers=hx())

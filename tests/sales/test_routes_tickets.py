@@ -241,6 +241,9 @@ def test_restore(vendedor_client, env):
     assert db.session.get(Ticket, t.id).status == TicketStatus.ACTIVE
     again = vendedor_client.post(f"/tiquetes/{t.id}/restaurar", headers=hx())
     assert again.status_code == 409
+    # Without htmx the refusal is still a 409 page with the Spanish message, not a redirect.
+    plain = vendedor_client.post(f"/tiquetes/{t.id}/restaurar")
+    assert plain.status_code == 409 and "<h1>" in plain.get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- revertir pago
