@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import lazyload
 
 from app.audit.services import record
 from app.auth.models import LoginSession, Role, User
@@ -332,6 +333,15 @@ def set_user_password(session, user: User, password: str, *, reason: str = "Cont
     return revoke_user_sessions(session, user.id, reason=reason, except_session_id=keep_session_id)
 
 
+# The user's own banca is not joined a second time: it is the session's banca for VENTANA and
+# VENDEDOR (checked below) and loaded lazily, from the identity map when equal, for ADMIN.
+_RESOLVE_STMT = (select(LoginSession, User, Banca)
+                 .outerjoin(User, User.id == LoginSession.user_id)
+                 .outerjoin(Banca, Banca.id == LoginSession.banca_id)
+                 .where(LoginSession.token_id == bindparam("token_id"))
+                 .options(lazyload(User.banca)))
+
+
 def resolve_session(session, token_id: str | None, *, now: datetime | None = None,
                     is_poll: bool = False) -> tuple[User, LoginSession] | None:
     """The live (user, session) behind a cookie token, or None when revoked, expired, idle, the user
@@ -340,20 +350,24 @@ def resolve_session(session, token_id: str | None, *, now: datetime | None = Non
     if not token_id:
         return None
     now = now or utcnow()
-    login = session.scalar(select(LoginSession).where(LoginSession.token_id == token_id))
-    if login is None or login.revoked:
+    # One round trip: the session row, its user (with ventana and banca, eager-joined by the
+    # model) and the session's banca (idle timeout); nothing here is read from a cache.
+    row = session.execute(_RESOLVE_STMT, {"token_id": token_id}).first()
+    if row is None:
+        return None
+    login, user, banca = row
+    if login.revoked:
         return None
     if login.expires_at <= now:
         _mark_revoked(login, now, "Vencida (7 días)")
         return None
-    user = session.get(User, login.user_id)
     if user is None or not _user_active(user):
         _mark_revoked(login, now, "Usuario inactivo")
         return None
     if user.role != Role.ADMIN and login.banca_id != _banca_id_of(user):
         _mark_revoked(login, now, "El usuario cambió de banca")
         return None
-    if now - login.last_used_at > idle_timeout(session, login):
+    if now - login.last_used_at > idle_timeout_for_banca(banca):
         _mark_revoked(login, now, "Inactividad")
         return None
     if not is_poll and now - login.last_used_at >= TOUCH_EVERY:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.sales.entry import DraftLine, lines_from_json, lines_to_json
 from app.sales.models import SalesDraft
@@ -76,13 +76,20 @@ def clear(session, *, draft: SalesDraft) -> None:
     session.flush()
 
 
+_T = SalesDraft.__table__
+# Core, built once: the sale's only write outside the sale service (no ORM unit of work).
+_AFTER_SALE = (update(_T).where(_T.c.user_id == bindparam("p_user"), _T.c.vendedor_id == bindparam("p_vendedor"))
+               .values(lines=bindparam("p_lines", type_=_T.c.lines.type), cliente_nombre=None,
+                       idempotency_key=bindparam("p_key"), sorteo_id=bindparam("p_sorteo"),
+                       updated_at=bindparam("p_now", type_=_T.c.updated_at.type)))
+
+
 def after_sale(session, *, user_id, vendedor_id, sorteo_id) -> str:
     """One UPDATE after a successful sale: empty lines and cliente, a fresh idempotency key."""
     key = new_idempotency_key()
-    result = session.execute(
-        update(SalesDraft).where(SalesDraft.user_id == user_id, SalesDraft.vendedor_id == vendedor_id)
-        .values(lines=[], cliente_nombre=None, idempotency_key=key, sorteo_id=sorteo_id, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
+    result = session.connection().execute(_AFTER_SALE, {"p_user": user_id, "p_vendedor": vendedor_id,
+                                                        "p_lines": [], "p_key": key, "p_sorteo": sorteo_id,
+                                                        "p_now": utcnow()})
     if not result.rowcount:
         session.add(SalesDraft(user_id=user_id, vendedor_id=vendedor_id, sorteo_id=sorteo_id, lines=[],
                                idempotency_key=key, updated_at=utcnow()))

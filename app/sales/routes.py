@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, flash, make_response, render_template,
 from flask_login import current_user
 
 from app.auth.decorators import any_role
+from app.auth.limits import sales_limit
 from app.db import unit_of_work
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
@@ -465,6 +466,7 @@ def _sale_lines(tokens) -> list[LineInput]:
 
 @bp.post("/venta/vender")
 @any_role
+@sales_limit  # DOMAIN §20: RATELIMIT_SALES accepted sales per minute per user
 def sell():
     """Sell the tiquete (UX §2.5). Lean: one service call, one draft UPDATE, a small fragment."""
     scope = current_scope()
@@ -510,17 +512,21 @@ def sell():
 
 
 def _sold_info(session, ticket, label: str | None) -> dict:
-    """Values of the sold tiquete read before the commit expires them. The sorteo's label comes
-    from the page that rendered the tile (display only) so the hot path reads nothing more."""
+    """Plain values of the sold tiquete (a new sale's SoldTicket carries the lotería and time, so
+    nothing is reloaded). The sorteo's label comes from the page that rendered the tile (display
+    only), else from the SoldTicket; only a replayed sale (an ORM Ticket) reads its Sorteo."""
     from app.formatting import format_colones
     info = {"id": ticket.id, "number": ticket.ticket_number, "total": ticket.total_amount,
             "total_text": format_colones(ticket.total_amount), "created_at": ticket.created_at, "status": "Activo"}
     label = (label or "").strip()[:120]
     if not label:
-        from app.draws.models import Sorteo
         from app.tz import format_time
-        sorteo = session.get(Sorteo, ticket.sorteo_id)
-        label = f"{sorteo.loteria.name} {format_time(sorteo.scheduled_at)}"
+        loteria_name, scheduled_at = getattr(ticket, "loteria_name", None), getattr(ticket, "sorteo_scheduled_at", None)
+        if loteria_name is None or scheduled_at is None:
+            from app.draws.models import Sorteo
+            sorteo = session.get(Sorteo, ticket.sorteo_id)
+            loteria_name, scheduled_at = sorteo.loteria.name, sorteo.scheduled_at
+        label = f"{loteria_name} {format_time(scheduled_at)}"
     info["sorteo"] = info["label"] = label
     return info
 

@@ -97,7 +97,7 @@ def test_defaults_come_from_the_configuration():
 
 
 def test_storage_is_redis_when_configured_else_memory(limited):
-    expected = limited.config.get("REDIS_URL") or "memory://"
+    expected = limited.config.get("REDIS_URL") or "banca-memory://"
     assert limited.config["RATELIMIT_STORAGE_URI"] == expected
 
 

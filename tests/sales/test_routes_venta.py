@@ -328,6 +328,23 @@ def test_sell_success_clears_lines_and_fills_last_ticket(vendedor_client, env):
     assert count_tickets() == before + 1
 
 
+def test_sell_is_rate_limited_per_user(vendedor_client, env, app, monkeypatch):
+    """DOMAIN §20: RATELIMIT_SALES accepted sales per minute per user, then 429 (nothing sold)."""
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "RATELIMIT_SALES", "2 per minute")
+    statuses = []
+    for numbers in ("12", "34", "56"):
+        page_html = vendedor_client.get("/venta").get_data(as_text=True)
+        lines_html = add(vendedor_client, numbers).get_data(as_text=True)
+        before = count_tickets()
+        resp = _sell(vendedor_client, page_html + lines_html, sorteo_id=str(env.sorteo.id))
+        statuses.append(resp.status_code)
+    assert statuses == [200, 200, 429]
+    assert "Demasiadas ventas" in resp.get_data(as_text=True) and resp.headers.get("Retry-After")
+    assert count_tickets() == before  # the refused sale sold nothing
+    assert draft_of(env.org.vendedor).lines  # and its lines stay in the draft
+
+
 def test_sell_same_key_other_payload_is_409(vendedor_client, env):
     page_html = vendedor_client.get("/venta").get_data(as_text=True)
     lines_html = add(vendedor_client, "12").get_data(as_text=True)
