@@ -135,19 +135,20 @@ def _run(name, fn, args, kwargs):
                 state.last_duration_ms = int((time.monotonic() - started) * 1000)
             if count or (spec is not None and spec.interval is None):
                 record(session, action="JOB_RUN", layer="system", target_type="job", target_id=name,
-                       description=f"Trabajo «{name}» ejecutado: {message}",
+                       description=f"Trabajo «{spec.label if spec else name}» ejecutado: {message}",
                        details={"count": count, "job_id": run_id})
         return count, message
     except Exception as exc:
         log.exception("job %s failed", name)
         db.session.rollback()
         with unit_of_work() as session:
+            spec = periodic_by_name(name)
             state = session.get(JobState, name) or JobState(name=name)
             session.add(state)
             state.last_run_at = utcnow()
             state.last_result, state.last_message = "error", str(exc)[:500]
             record(session, action="JOB_RUN", layer="system", target_type="job", target_id=name,
-                   description=f"Trabajo «{name}» falló: {str(exc)[:200]}",
+                   description=f"Trabajo «{spec.label if spec else name}» falló: {str(exc)[:200]}",
                    details={"job_id": run_id, "error": str(exc)[:500]})
         raise
     finally:

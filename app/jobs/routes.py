@@ -49,20 +49,26 @@ class JobRow:
                 "off": "Desactivado"}[self.health]
 
 
-def _schedule_text(spec, open_time: str | None) -> str:
+def _clock(hour: int, minute: int) -> str:
+    """12-hour CR wall-clock text as UX §7.3 ("1:30 a. m.")."""
+    suffix = "a. m." if hour < 12 else "p. m."
+    return f"{hour % 12 or 12}:{minute:02d} {suffix}"
+
+
+def _schedule_text(spec, open_time=None) -> str:
     if spec.interval:
         return f"Cada {spec.interval // 60} min" if spec.interval >= 60 else f"Cada {spec.interval} s"
-    if spec.name == "open_sorteos" and open_time:
-        return f"Diario a las {open_time}"
+    if spec.name == "open_sorteos" and open_time is not None:
+        return f"Diario a las {_clock(open_time.hour, open_time.minute)}"
     parts = spec.cron.split()
-    hours = parts[1].split(",")
-    return "Diario a las " + ", ".join(f"{int(h):02d}:{int(parts[0]):02d}" for h in hours)
+    hours = [int(h) for h in parts[1].split(",")]
+    times = ", ".join(_clock(h, int(parts[0])) for h in hours)
+    return ("Diario a la " if len(hours) == 1 and hours[0] % 12 == 1 else "Diario a las ") + times
 
 
 def job_rows(session, now: datetime) -> list[JobRow]:
     from app.draws import automation
     open_t = automation.get_open_time(session)
-    open_text = f"{open_t.hour:02d}:{open_t.minute:02d}"
     rows = []
     for h in list_job_health(session, now):
         spec = periodic_by_name(h.name)
@@ -75,7 +81,7 @@ def job_rows(session, now: datetime) -> list[JobRow]:
             health = "error"
         else:
             health = "ok" if h.healthy else "late"
-        rows.append(JobRow(h.name, h.label, _schedule_text(spec, open_text), h.enabled, h.last_run_at, h.last_result,
+        rows.append(JobRow(h.name, h.label, _schedule_text(spec, open_t), h.enabled, h.last_run_at, h.last_result,
                            h.last_message, h.last_count, next_run if h.enabled else None, health))
     return rows
 

@@ -93,6 +93,17 @@
       el.addEventListener("mouseleave", () => { timer = setTimeout(() => el.remove(), 2000); });
     }
   };
+  // Server flashes (#avisos) auto-hide like toasts; errors stay until closed; hover pauses.
+  function autoHide(root) {
+    (root || document).querySelectorAll("#avisos .alert:not(.alert-error):not([data-timed])").forEach(el => {
+      el.dataset.timed = "1";
+      let timer = setTimeout(() => el.remove(), 4000);
+      el.addEventListener("mouseenter", () => clearTimeout(timer));
+      el.addEventListener("mouseleave", () => { timer = setTimeout(() => el.remove(), 2000); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => autoHide(document));
+  document.addEventListener("htmx:afterSettle", () => autoHide(document));
   document.addEventListener("toast", e => window.bancaToast(e.detail.message, e.detail.level));
   document.addEventListener("htmx:sendError", () => window.bancaToast("Sin conexión con el servidor. Intente de nuevo.", "error"));
   document.addEventListener("htmx:responseError", e => {

@@ -32,7 +32,7 @@ def test_page_lists_periodic_jobs_with_health(session, admin_client):
     assert page.status_code == 200 and "<h1>Trabajos</h1>" in text
     assert "Crear sorteos" in text and "Abrir sorteos" in text and "Cerrar sorteos (barrido por minuto)" in text
     assert "3 sorteos creados" in text and "Al día" in text and "Atrasado" in text  # sweeper: 2-minute window
-    assert "Cada 1 min" in text and "Diario a las 01:00" in text
+    assert "Cada 1 min" in text and "Diario a la 1:00 a. m." in text
     frag = admin_client.get("/trabajos", headers={**HX, "X-Poll": "1"})
     assert frag.status_code == 200 and 'id="trabajos"' in body(frag) and "<html" not in body(frag)
 
@@ -74,4 +74,4 @@ def test_open_time_setting(session, admin_client):
     ok = admin_client.post("/trabajos/apertura", data={"open_time": "05:15"})
     assert ok.status_code == 303
     assert session.get(JobState, "open_sorteos").settings["open_time"] == "05:15"
-    assert "Diario a las 05:15" in body(admin_client.get("/trabajos"))
+    assert "Diario a las 5:15 a. m." in body(admin_client.get("/trabajos"))
