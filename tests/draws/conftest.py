@@ -57,18 +57,3 @@ def embedded(app):
     app.config["REDIS_URL"] = saved
 
 
-@pytest.fixture
-def org(org, session):
-    """The shared org committed to the outer test transaction: an error response rolls the request's
-    SAVEPOINT back, which would otherwise drop rows the fixtures only flushed (teardown still rolls back)."""
-    session.commit()
-    return org
-
-
-@pytest.fixture
-def login(login, session):
-    def _login(user, banca_id=None):
-        client = login(user, banca_id)
-        session.commit()
-        return client
-    return _login

@@ -1,2 +1,2 @@
-"""Jobs page fixtures: the draws fixtures (RQ queue per test, committed org and logins)."""
-from tests.draws.conftest import embedded, login, org, redis_conn, rq_queue  # noqa: F401
+"""Jobs page fixtures: the draws fixtures (an RQ queue per test, the embedded mode)."""
+from tests.draws.conftest import embedded, redis_conn, rq_queue  # noqa: F401

@@ -1,31 +1,10 @@
-"""Org test fixtures: the shared org and logins committed to the outer test transaction.
-
-The rollback `session` fixture runs each request inside a SAVEPOINT; an error response (403/404/
-409/422) rolls it back through unit_of_work, which would also drop rows the fixtures only
-flushed. Committing releases the savepoint; teardown still rolls everything back.
-"""
+"""Org test fixtures (the root conftest commits org and logins)."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
 from app.scope import scope_for_user
-from tests.conftest import login_client
-
-
-@pytest.fixture
-def org(org, session):
-    session.commit()
-    return org
-
-
-@pytest.fixture
-def login(app, session):
-    def _login(user, banca_id=None):
-        client = login_client(app, session, user, banca_id)
-        session.commit()
-        return client
-    return _login
 
 
 @pytest.fixture
