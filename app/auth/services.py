@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.services import record
 from app.auth.models import LoginSession, Role, User
@@ -358,6 +359,14 @@ def resolve_session(session, token_id: str | None, *, now: datetime | None = Non
     login, user, banca = row
     if login.revoked:
         return None
+    if banca is not None and user is not None:
+        # The session's banca is the user's (and his ventana's) for VENTANA/VENDEDOR: hand it to
+        # those relationships so the scope check reads no row again (and the weakly-referenced
+        # identity map keeps it for the request).
+        if user.banca_id == banca.id:
+            set_committed_value(user, "banca", banca)
+        if user.ventana is not None and user.ventana.banca_id == banca.id:
+            set_committed_value(user.ventana, "banca", banca)
     if login.expires_at <= now:
         _mark_revoked(login, now, "Vencida (7 días)")
         return None

@@ -21,7 +21,7 @@ from app.draws.rules import MAX_PREVIEW, Occurrence, loteria_rules, occurrences,
 from app.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from app.sales.models import Ticket
 from app.scope import Scope
-from app.tz import at_time_phrase, cr_combine, cr_day_bounds, format_date, utcnow
+from app.tz import at_time_phrase, cr_combine, cr_day_bounds, format_date, format_time, utcnow
 
 
 class SorteoStateConflict(Conflict):
@@ -218,13 +218,14 @@ def reactivate_sorteo(session, *, scope: Scope, sorteo_id) -> Sorteo:
 # ------------------------------------------------------------------------------ create / edit
 
 def _instant(day: date | None, time_text: str | None) -> tuple[datetime, str]:
+    """The UTC instant of a CR date + "HH:MM", and its 12-hour text for names and messages (UX §7.3)."""
     t = parse_hhmm(time_text or "")
     if day is None:
         raise InvalidInput("Indique la fecha del sorteo.", field="day")
     if t is None:
         raise InvalidInput("Indique la hora en formato HH:MM (24 horas).", field="time")
-    text = f"{t.hour:02d}:{t.minute:02d}"
-    return cr_combine(day, text), text
+    at = cr_combine(day, f"{t.hour:02d}:{t.minute:02d}")
+    return at, format_time(at)
 
 
 def _sorteo_name(name: str | None, loteria: Loteria, time_text: str) -> str:
@@ -250,7 +251,7 @@ def create_sorteo(session, *, scope: Scope, loteria_id, day: date, time_text: st
     at, text = _instant(day, time_text)
     name = _sorteo_name(name, loteria, text)
     if _taken(session, loteria.id, loteria.banca_id, at):
-        raise Conflict(f"Ya existe un sorteo de {loteria.name} el {format_date(day)} a las {text}.",
+        raise Conflict(f"Ya existe un sorteo de {loteria.name} el {format_date(day)} {at_time_phrase(at)}.",
                        field="time")
     sorteo = Sorteo(loteria_id=loteria.id, banca_id=loteria.banca_id, name=name, scheduled_at=at,
                     status=SorteoStatus.SCHEDULED, digits=loteria_rules(loteria).digits, is_active=True)
@@ -288,7 +289,7 @@ def update_sorteo(session, *, scope: Scope, sorteo_id, name: str, day: date, tim
         raise SorteoStateConflict("La hora y las cifras solo se pueden cambiar mientras el sorteo no tiene "
                                   "tiquetes.")
     if _taken(session, loteria.id, sorteo.banca_id, at, exclude_id=sorteo.id):
-        raise Conflict(f"Ya existe un sorteo de {loteria.name} el {format_date(day)} a las {text}.",
+        raise Conflict(f"Ya existe un sorteo de {loteria.name} el {format_date(day)} {at_time_phrase(at)}.",
                        field="time")
     sorteo.name, sorteo.scheduled_at, sorteo.digits, sorteo.loteria_id = name, at, digits, loteria.id
     session.flush()

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
-from app.tz import cr_combine, to_cr, weekday_sunday0
+from app.tz import cr_combine, format_time, to_cr, weekday_sunday0
 
 NUMERO = "NUMERO"
 REVENTADO = "REVENTADO"
@@ -24,6 +24,14 @@ MAX_PREVIEW = 1000
 NEW_LOTERIA_DEFAULTS = {"digits": 2, "reventado": {"enabled": False}, "auto_create_sorteos": True, "days_ahead": 1}
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def wall_time_text(text: str) -> str:
+    """A configured CR wall time "19:30" as the UI shows times (UX §7.3): "7:30 p. m."."""
+    t = parse_hhmm(text)
+    if t is None:
+        return text
+    return f"{t.hour % 12 or 12}:{t.minute:02d} {'a. m.' if t.hour < 12 else 'p. m.'}"
 
 
 def parse_hhmm(text: str) -> time | None:
@@ -180,14 +188,14 @@ class LoteriaRules:
             self.number_min <= int(number) <= self.number_max
 
     def schedule_summary(self) -> list[str]:
-        """'12:55, 16:30 · lun, mar, mié' per block (Monday first), 'todos los días' when daily."""
+        """'12:55 p. m., 4:30 p. m. · lun, mar, mié' per block (Monday first), 'todos los días' when daily."""
         out = []
         for b in self.draw_schedules:
             if b.frequency == "diario" or len(b.days_of_week) == 7:
                 days = "todos los días"
             else:
                 days = ", ".join(WEEKDAYS[d][:3].lower() for d in sorted(b.days_of_week, key=lambda d: (d + 6) % 7))
-            out.append(f"{', '.join(b.times)} · {days}")
+            out.append(f"{', '.join(wall_time_text(t) for t in b.times)} · {days}")
         return out
 
     def schedule_times(self) -> list[str]:
@@ -316,7 +324,7 @@ def occurrences(loteria_name: str, rules: LoteriaRules, start: date, days: int) 
                 continue
             for text in block.times:
                 at = cr_combine(day, text)
-                found.setdefault(at, Occurrence(day, text, at, f"{loteria_name} {text}"))
+                found.setdefault(at, Occurrence(day, text, at, f"{loteria_name} {format_time(at)}"))
     return sorted(found.values(), key=lambda o: o.scheduled_at)
 
 

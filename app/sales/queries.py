@@ -224,7 +224,12 @@ def _estado_condition(estado: str):
 
 
 def _ticket_filter(stmt, scope: Scope, f: TicketFilters):
-    stmt = scoped_tickets(stmt, scope).where(Ticket.business_date >= f.date_from, Ticket.business_date <= f.date_to)
+    q = f.q.strip().upper()
+    stmt = scoped_tickets(stmt, scope)
+    if not q.startswith("T"):
+        # A tiquete number names one tiquete of any day: the period filter ("Hoy" by default) would hide
+        # yesterday's winner the customer brings back, so it only applies to the other searches.
+        stmt = stmt.where(Ticket.business_date >= f.date_from, Ticket.business_date <= f.date_to)
     if f.sorteo_id:
         stmt = stmt.where(Ticket.sorteo_id == f.sorteo_id)
     if f.loteria_id:
@@ -240,7 +245,6 @@ def _ticket_filter(stmt, scope: Scope, f: TicketFilters):
         stmt = stmt.where(Ticket.is_winner.is_(True))
     if f.pendientes:
         stmt = stmt.where(Ticket.is_winner.is_(True), Ticket.status == TicketStatus.EVALUATED)
-    q = f.q.strip().upper()
     if q.startswith("T"):
         stmt = stmt.where(Ticket.ticket_number == q)
     elif q.isdigit() and len(q) <= 3:

@@ -260,6 +260,15 @@
     }
   });
 
+  // A sale refused with 409 may mean the sorteo was closed early (by hand, before its countdown ran out):
+  // re-render the tiles now, so the closed one shows "Cerrado" and the "Pasar jugadas" banner appears.
+  document.addEventListener("htmx:afterRequest", e => {
+    const elt = e.detail && e.detail.elt;
+    if (elt && elt.id === "venta-form" && e.detail.xhr && e.detail.xhr.status === 409) {
+      htmx.trigger(document.body, "sorteo-cerrado");
+    }
+  });
+
   // Selected sorteo reached its cutoff while lines wait: ask the server (banner "Pasar jugadas").
   let closedNotified = null;
   document.addEventListener("banca:tick", e => {

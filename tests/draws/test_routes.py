@@ -191,7 +191,7 @@ def test_create_and_edit_sorteo(session, org, admin_client):
     resp = admin_client.post("/sorteos/nuevo", data={"loteria_id": str(d.loteria.id), "day": day.isoformat(),
                                                      "time": "19:30", "name": "", "digits": "2"})
     assert resp.status_code == 303
-    s = session.scalar(select(Sorteo).where(Sorteo.name == f"{d.loteria.name} 19:30"))
+    s = session.scalar(select(Sorteo).where(Sorteo.name == f"{d.loteria.name} 7:30 p. m."))
     assert cr_date_of(s.scheduled_at) == day
     dup = admin_client.post("/sorteos/nuevo", data={"loteria_id": str(d.loteria.id), "day": day.isoformat(),
                                                     "time": "19:30", "digits": "2"}, headers=HX)
@@ -252,6 +252,9 @@ def test_evaluation_flow_preview_confirm_status(session, org, admin_client, clos
     assert session.get(Sorteo, d.sorteo.id).status == S.EVALUATED
     detail = body(admin_client.get(f"/sorteos/{d.sorteo.id}"))
     assert "Tiquetes ganadores" in detail and "₡190 000" in detail
+    # UX §3.1 tiquete labels and §7.3 times: a winner reads "Ganador", the time ends "p. m." once.
+    assert '<td data-label="Estado">Ganador</td>' in detail and "Evaluado</td>" not in detail
+    assert ". m.." not in detail
     status = admin_client.get(f"/sorteos/{d.sorteo.id}/evaluacion", headers={**HX, "X-Poll": "1"})
     assert status.status_code == 200 and "hx-trigger" not in body(status)
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from app.draws.rules import (LoteriaRules, loteria_rules, occurrences, parse_hhmm, parse_times, schedule_block,
-                             sorteo_actions, validate_rules)
+                             sorteo_actions, validate_rules, wall_time_text)
 from app.tz import cr_date_of
 
 UTC = timezone.utc
@@ -52,9 +52,16 @@ def test_sales_hours_per_cr_weekday():
     assert r.sales_hours_on(1).start == time(6, 0)
 
 
+def test_schedule_summary_reads_12_hour_times():
+    """UX §7.3: the Loterías list shows "7:30 p. m.", never "19:30"."""
+    assert loteria_rules(TICA).schedule_summary() == ["12:55 p. m., 4:30 p. m., 7:30 p. m. · lun, mar, mié, jue, vie, sáb"]
+    assert [wall_time_text(t) for t in ("00:05", "12:00", "13:00", "9:30")] == [
+        "12:05 a. m.", "12:00 p. m.", "1:00 p. m.", "9:30 a. m."]
+
+
 def test_occurrences_monday_to_saturday_only():
     occ = occurrences("TICA", loteria_rules(TICA), SUNDAY, 2)
-    assert [o.name for o in occ] == ["TICA 12:55", "TICA 16:30", "TICA 19:30"]
+    assert [o.name for o in occ] == ["TICA 12:55 p. m.", "TICA 4:30 p. m.", "TICA 7:30 p. m."]
     assert {o.day for o in occ} == {MONDAY}
 
 
@@ -71,7 +78,7 @@ def test_blocks_merge_and_deduplicate_by_instant():
         {"frequency": "diario", "times": ["12:00", "18:00"]},
         {"frequency": "semanal", "times": ["18:00", "21:00"], "days_of_week": [0]}]})
     occ = occurrences("NICA", rules, SUNDAY, 2)
-    assert [o.name for o in occ] == ["NICA 12:00", "NICA 18:00", "NICA 21:00", "NICA 12:00", "NICA 18:00"]
+    assert [o.name for o in occ] == ["NICA 12:00 p. m.", "NICA 6:00 p. m.", "NICA 9:00 p. m.", "NICA 12:00 p. m.", "NICA 6:00 p. m."]
     assert len({o.scheduled_at for o in occ}) == 5
 
 

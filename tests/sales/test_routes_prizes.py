@@ -74,6 +74,7 @@ def test_partial_then_final_payment(vendedor_client, winner):
     assert len(db.session.scalars(select(TicketPayment).where(TicketPayment.ticket_id == winner.id)).all()) == 1
     v = vendedor_client.get(voucher)
     assert v.status_code == 200 and "PAGADO" in v.get_data(as_text=True) and "₡40 000" in v.get_data(as_text=True)
+    assert "mm auto" not in v.get_data(as_text=True) and "297mm; margin: 2mm; }" in v.get_data(as_text=True)
     resp = vendedor_client.post(f"/premios/{winner.id}/pagar",
                                 data={"monto": "10000", "metodo": "cash", "pago_final": "y",
                                       "idempotency_key": pay_key(html)}, headers=hx())

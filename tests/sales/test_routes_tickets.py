@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -55,6 +56,12 @@ def test_list_filters_search_and_totals(vendedor_client, env):
     assert b.ticket_number in html and a.ticket_number not in html
     html = vendedor_client.get("/tiquetes?q=34").get_data(as_text=True)
     assert a.ticket_number in html and b.ticket_number not in html
+    # A tiquete number finds it whatever the period ("Hoy" is the default): a customer brings yesterday's back.
+    db.session.execute(Ticket.__table__.update().where(Ticket.id == b.id)
+                       .values(business_date=b.business_date - timedelta(days=3)))
+    html = vendedor_client.get(f"/tiquetes?q={b.ticket_number}").get_data(as_text=True)
+    assert b.ticket_number in html and "No hay tiquetes" not in html
+    db.session.execute(Ticket.__table__.update().where(Ticket.id == b.id).values(business_date=b.business_date))
     html = vendedor_client.get("/tiquetes").get_data(as_text=True)
     assert "Total filtrado: 2 tiquetes" in html and "₡2 500" in html
     html = vendedor_client.get("/tiquetes?estado=anulado").get_data(as_text=True)
@@ -137,7 +144,11 @@ def test_receipt_view_has_barcode_and_groups(vendedor_client, env):
     html = vendedor_client.get(f"/tiquetes/{t.id}/recibo").get_data(as_text=True)
     assert "<svg" in html and f"Tiquete # {t.ticket_number}" in html and "1000 × 12, 34" in html
     assert "REVENTADOS" in html and "200 × 12, 34" in html and "REIMPRESIÓN" not in html
-    assert "@page" in html and "mm auto" in html and "topbar" not in html
+    assert "@page" in html and "topbar" not in html
+    # `size: 58mm auto` is invalid CSS (browsers drop it and print on A4): a valid width × height,
+    # then the receipt's own height measured before printing.
+    assert "mm auto" not in html and re.search(r"@page \{ size: (58|80)mm 297mm;", html)
+    assert 'addEventListener("beforeprint", fit)' in html
 
 
 def test_print_then_reprint_are_audited(vendedor_client, env):

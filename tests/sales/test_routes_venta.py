@@ -328,6 +328,20 @@ def test_sell_success_clears_lines_and_fills_last_ticket(vendedor_client, env):
     assert count_tickets() == before + 1
 
 
+def test_sell_without_label_names_the_sorteo_from_the_sale(vendedor_client, env):
+    """No tile label posted: the label comes from the sold tiquete (and from the Sorteo on a replay)."""
+    from app.tz import format_time
+    expected = f"{env.sorteo.loteria.name} {format_time(env.sorteo.scheduled_at)}"
+    page_html = vendedor_client.get("/venta").get_data(as_text=True)
+    lines_html = add(vendedor_client, "12").get_data(as_text=True)
+    first = _sell(vendedor_client, page_html + lines_html, sorteo_id=str(env.sorteo.id), sorteo_label="")
+    again = _sell(vendedor_client, page_html + lines_html, sorteo_id=str(env.sorteo.id), sorteo_label="")
+    assert first.status_code == again.status_code == 200
+    assert expected in first.get_data(as_text=True) and expected in again.get_data(as_text=True)
+    numero = lambda r: json.loads(r.headers["HX-Trigger"])["ticket-sold"]["numero"]  # noqa: E731
+    assert numero(first) == numero(again)
+
+
 def test_sell_is_rate_limited_per_user(vendedor_client, env, app, monkeypatch):
     """DOMAIN §20: RATELIMIT_SALES accepted sales per minute per user, then 429 (nothing sold)."""
     monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
