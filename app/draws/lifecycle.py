@@ -21,7 +21,7 @@ from app.draws.rules import MAX_PREVIEW, Occurrence, loteria_rules, occurrences,
 from app.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from app.sales.models import Ticket
 from app.scope import Scope
-from app.tz import at_time_phrase, cr_combine, cr_day_bounds, format_date, format_time, utcnow
+from app.tz import at_time_phrase, cr_combine, cr_day_bounds, format_date, utcnow
 
 
 class SorteoStateConflict(Conflict):
@@ -218,14 +218,15 @@ def reactivate_sorteo(session, *, scope: Scope, sorteo_id) -> Sorteo:
 # ------------------------------------------------------------------------------ create / edit
 
 def _instant(day: date | None, time_text: str | None) -> tuple[datetime, str]:
-    """The UTC instant of a CR date + "HH:MM", and its 12-hour text for names and messages (UX §7.3)."""
+    """The UTC instant of a CR date + "HH:MM", and the configured "HH:MM" text: sorteo names keep
+    their configured text ("TICA 12:55", DOMAIN §7, §8.3); messages use at_time_phrase()."""
     t = parse_hhmm(time_text or "")
     if day is None:
         raise InvalidInput("Indique la fecha del sorteo.", field="day")
     if t is None:
         raise InvalidInput("Indique la hora en formato HH:MM (24 horas).", field="time")
-    at = cr_combine(day, f"{t.hour:02d}:{t.minute:02d}")
-    return at, format_time(at)
+    text = f"{t.hour:02d}:{t.minute:02d}"
+    return cr_combine(day, text), text
 
 
 def _sorteo_name(name: str | None, loteria: Loteria, time_text: str) -> str:

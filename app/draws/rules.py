@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
-from app.tz import cr_combine, format_time, to_cr, weekday_sunday0
+from app.tz import cr_combine, to_cr, weekday_sunday0
 
 NUMERO = "NUMERO"
 REVENTADO = "REVENTADO"
@@ -324,7 +324,7 @@ def occurrences(loteria_name: str, rules: LoteriaRules, start: date, days: int) 
                 continue
             for text in block.times:
                 at = cr_combine(day, text)
-                found.setdefault(at, Occurrence(day, text, at, f"{loteria_name} {format_time(at)}"))
+                found.setdefault(at, Occurrence(day, text, at, f"{loteria_name} {text}"))  # configured text (§8.3)
     return sorted(found.values(), key=lambda o: o.scheduled_at)
 
 

@@ -31,7 +31,7 @@ def test_preview_writes_nothing_and_flags_existing(session, org, nica):
     start = date(2030, 3, 14)
     services.create_sorteo(session, scope=scope, loteria_id=nica.id, day=start, time_text="15:00")
     items = services.preview_generation(session, scope=scope, loteria_id=nica.id, start=start, days=2)
-    assert [i.occurrence.name for i in items][:4] == ["NICA 12:00 p. m.", "NICA 3:00 p. m.", "NICA 6:00 p. m.", "NICA 7:30 p. m."]
+    assert [i.occurrence.name for i in items][:4] == ["NICA 12:00", "NICA 15:00", "NICA 18:00", "NICA 19:30"]
     assert [i.exists for i in items] == [False, True] + [False] * 6
     assert count(session, nica) == 1
 
@@ -57,7 +57,7 @@ def test_1930_cr_is_stored_0130_utc_next_day(session, org, nica):
     report = services.generate_sorteos(session, scope=scope_of(org.admin), loteria_id=nica.id,
                                        start=date(2026, 3, 14), days=1, now=datetime(2026, 3, 1, tzinfo=UTC))
     last = max(report.created, key=lambda c: c[1])
-    assert last[2] == "NICA 7:30 p. m."
+    assert last[2] == "NICA 19:30"
     assert last[1] == datetime(2026, 3, 15, 1, 30, tzinfo=UTC)
     stored = session.get(Sorteo, last[0])
     assert stored.scheduled_at == datetime(2026, 3, 15, 1, 30, tzinfo=UTC)
@@ -70,7 +70,7 @@ def test_generation_in_the_cr_evening_still_targets_the_cr_day(session, org, nic
         items = services.preview_generation(session, scope=scope_of(org.admin), loteria_id=nica.id,
                                             start=date(2026, 3, 14), days=1)
         assert [(i.occurrence.name, i.past) for i in items] == [
-            ("NICA 12:00 p. m.", True), ("NICA 3:00 p. m.", True), ("NICA 6:00 p. m.", True), ("NICA 7:30 p. m.", False)]
+            ("NICA 12:00", True), ("NICA 15:00", True), ("NICA 18:00", True), ("NICA 19:30", False)]
 
 
 def test_explicit_instants_and_dry_run(session, org, nica):

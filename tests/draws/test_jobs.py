@@ -56,7 +56,7 @@ def test_example_h_create_open_close_through_rq(session, org, tica, async_queue,
         again = rq_queue.enqueue(jobs.create_sorteos_job)
         assert again.return_value()[0] == 0  # a second run creates nothing
     names = [s.name for s in sorteos_of(session, tica)]
-    assert names == ["TICA 12:55 p. m.", "TICA 4:30 p. m.", "TICA 7:30 p. m."]
+    assert names == ["TICA 12:55", "TICA 16:30", "TICA 19:30"]
     # 01:30 CR: the open job opens them and schedules one close job per sorteo at its draw instant.
     with time_machine.travel(at_cr(MONDAY, "01:30"), tick=False):
         opened = rq_queue.enqueue(jobs.open_sorteos_job)
@@ -76,7 +76,7 @@ def test_create_job_skips_sunday_and_past_instants(session, tica, rq_queue):
         assert rq_queue.enqueue(jobs.create_sorteos_job).return_value()[0] == 0
     with time_machine.travel(at_cr(MONDAY, "17:00"), tick=False):
         assert rq_queue.enqueue(jobs.create_sorteos_job).return_value()[0] == 1  # only 19:30 is ahead
-    assert [s.name for s in sorteos_of(session, tica)] == ["TICA 7:30 p. m."]
+    assert [s.name for s in sorteos_of(session, tica)] == ["TICA 19:30"]
 
 
 def test_create_job_keeps_days_ahead_and_respects_auto_create(session, org, tica):
@@ -155,7 +155,7 @@ def test_sweeper_creates_todays_missing_sorteos(session, tica):
     with time_machine.travel(at_cr(MONDAY, "14:00"), tick=False):
         count, message = jobs.sweep_sorteos_job()
     assert count == 4  # 16:30 and 19:30 created, then opened (open time 01:30 passed)
-    assert [(s.name, s.status) for s in sorteos_of(session, tica)] == [("TICA 4:30 p. m.", S.OPEN), ("TICA 7:30 p. m.", S.OPEN)]
+    assert [(s.name, s.status) for s in sorteos_of(session, tica)] == [("TICA 16:30", S.OPEN), ("TICA 19:30", S.OPEN)]
 
 
 def test_close_job_is_idempotent_and_waits_for_the_instant(session, org):

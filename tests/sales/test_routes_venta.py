@@ -301,7 +301,7 @@ def test_choose_closed_or_foreign_sorteo_is_409(vendedor_client, env):
 
 def _sell(client, html, **kw):
     data = {"j": tokens(html), "idempotency_key": idem_key(html), "sorteo_id": kw.pop("sorteo_id"),
-            "cliente": kw.pop("cliente", ""), "cierre": "0", "sorteo_label": "TICA 1:00 p. m.", **kw}
+            "cliente": kw.pop("cliente", ""), "cierre": "0", "sorteo_label": "TICA 13:00", **kw}
     return client.post("/venta/vender", data=data, headers=kw.pop("headers", hx()))
 
 
@@ -313,7 +313,7 @@ def test_sell_success_clears_lines_and_fills_last_ticket(vendedor_client, env):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200, html
     assert root_id(html) == "ultimo-tiquete" and 'id="lineas" class="lineas card"' in html
-    assert "TICA 1:00 p. m." in html and "vendedor=None" not in html
+    assert "TICA 13:00" in html and "vendedor=None" not in html
     event = json.loads(resp.headers["HX-Trigger"])["ticket-sold"]
     assert event["numero"].startswith("T") and event["imprimir"].endswith("/imprimir")
     assert count_tickets() == before + 1
