@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from app.tz import cr_today
 
@@ -65,6 +66,10 @@ def test_sorteo_closed_by_hand_offers_to_move_the_lines(browser, base_url, demo,
         page = login_as(seller.new_page(), demo.by_role["VENDEDOR"][-1])
         page.goto("/venta")
         page.wait_for_load_state("networkidle")
+        # Earlier browser tests of this session may have closed the draft's sorteo: pick an open one.
+        page.locator("#sorteos [data-tile]:not(.closed)").first.click()
+        page.wait_for_function("!document.querySelector('.htmx-request')")
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'numeros'", timeout=5000)
         sorteo_id = page.locator("#sorteos [data-tile].selected").get_attribute("data-sorteo-id")
         page.keyboard.press("F2")
         page.keyboard.type("500")
@@ -74,15 +79,16 @@ def test_sorteo_closed_by_hand_offers_to_move_the_lines(browser, base_url, demo,
         page.wait_for_load_state("networkidle")
 
         other = login_as(admin.new_page(), demo.admin)
-        other.goto("/sorteos")
+        # The sorteo's own page (the /sorteos list is paged and filtered by date; other browser
+        # tests of this session change what it shows).
+        other.goto(f"/sorteos/{sorteo_id}")
         other.on("dialog", lambda d: d.accept())
-        row = other.locator(f"tr:has(a[href='/sorteos/{sorteo_id}'])")
-        with other.expect_navigation():
-            row.get_by_role("button", name="Cerrar ventas").click()
+        other.get_by_role("button", name="Cerrar ventas").first.click()
+        expect(other.get_by_text("Cerrado").first).to_be_visible()
 
         page.keyboard.press("F9")
         banner = page.get_by_role("button", name=re.compile("Pasar jugadas"))
-        banner.wait_for(timeout=5000)
+        banner.wait_for(timeout=10000)
         assert "Cerrado" in page.locator("#sorteos").inner_text()
         page.wait_for_function(
             "document.activeElement && document.activeElement.textContent.trim().startsWith('Pasar jugadas')",

@@ -34,6 +34,7 @@ def test_page_and_card(vendedor_client, winner, headers):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "₡90 000" in html and "Registrar pago" in html
     assert 'value="90000"' in html and "Pendiente" in html
+    assert "Paga 90 veces" in html  # multipliers read as customers do (UX §6), never "90x"
     if headers:
         assert root_id(html) == "premio"
     else:
