@@ -56,6 +56,9 @@ class Config:
     # The session cookie lives as long as the absolute session lifetime (DOMAIN §20: 7 days);
     # the server-side LoginSession row decides (revocation, idle timeout).
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    # The cookie lives as long as the absolute session (7 days, DOMAIN §20); idle time is tracked on
+    # the server-side session row, so re-signing the cookie on every response buys nothing.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For hops); 0 = none.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
     # Rate limits (DOMAIN §20); the benchmark raises them through the environment.
