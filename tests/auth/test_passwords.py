@@ -32,6 +32,12 @@ def test_weak_hash_needs_rehash_in_production_parameters():
     assert passwords.needs_rehash("garbage")
 
 
-def test_dummy_verify_takes_the_same_path(app):
+def test_dummy_verify_takes_the_same_path(app, monkeypatch):
+    """An unknown user costs one real Argon2 verification, like a wrong password (no enumeration)."""
+    calls = []
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda h, pw: calls.append((h, pw)) or real(h, pw))
     with app.app_context():
-        passwords.dummy_verify("cualquier-cosa")  # does not raise, spends a verification
+        passwords.dummy_verify("cualquier-cosa")
+    assert len(calls) == 1
+    assert calls[0][0].startswith("$argon2") and calls[0][1] == "cualquier-cosa"
