@@ -266,14 +266,14 @@ def normalize_ticket_number(text: str) -> str:
 
 
 def line_summary(lines: Sequence[SaleLine], multipliers: Mapping[uuid.UUID, MultiplierInfo]) -> str:
-    """'15 ₡2 000 @90x; 15 R ₡1 500; 07 ₡1 000 @90x' (audit description, §21)."""
+    """'15 ₡2 000 (paga 90); reventado 15 ₡1 500; 07 ₡1 000 (paga 90)' (audit description, §21)."""
     parts = []
     for line in lines:
         if line.type == REVENTADO:
-            parts.append(f"{line.number} R {format_colones(line.amount)}")
+            parts.append(f"reventado {line.number} {format_colones(line.amount)}")
         else:
             m = multipliers.get(line.multiplier_id)
-            mult = f" @{m.value_x.normalize():f}x" if m is not None else ""
+            mult = f" (paga {m.value_x.normalize():f})" if m is not None else ""
             parts.append(f"{line.number} {format_colones(line.amount)}{mult}")
     text = "; ".join(parts[:30])
     if len(parts) > 30:

@@ -256,7 +256,7 @@ def _build_sale(scope, actor, head, config: SaleConfig, sale_lines, cliente, key
         action="TICKET_CREATE", layer=LAYER, actor_id=actor_id, banca_id=head.banca_id, target_type="ticket",
         target_id=ticket_id,
         description=(f"Tiquete #{mark} vendido: {head.sorteo_name}, {len(sale_lines)} jugada"
-                     f"{'s' if len(sale_lines) != 1 else ''}, total {format_colones(total)} ({summary})"),
+                     f"{'s' if len(sale_lines) != 1 else ''}, total {format_colones(total)} — {summary}"),
         details={"ticket_number": mark, "sorteo_id": head.sorteo_id, "sorteo": head.sorteo_name,
                  "vendedor_id": head.vendedor_id, "vendedor": head.vendedor_name, "total": total,
                  "jugadas": len(sale_lines), "lines": summary, "role": role})

@@ -63,6 +63,9 @@ def test_sale_creates_ticket_jugadas_snapshots_number_and_audit(sale_env):
     log = db.session.scalar(select(ActivityLog).where(ActivityLog.target_id == str(t.id),
                                                       ActivityLog.action == "TICKET_CREATE"))
     assert t.ticket_number in log.details["description"] and "25" in log.details["description"]
+    # The line summary reads as Spanish (§21), never "@90x" codes.
+    assert log.details["description"].endswith(
+        "total ₡3 500 — 25 ₡1 000 (paga 90); reventado 25 ₡500; 31 ₡2 000 (paga 90)")
     assert log.details["ticket_number"] == t.ticket_number and log.layer == "sales"
 
 
