@@ -43,7 +43,9 @@ class Config:
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'banca.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {
-        "pool_pre_ping": True,
+        # Pessimistic disconnect handling (one ping per checkout); DB_POOL_PRE_PING=0 trades it for
+        # one failed request after a database restart (the idempotency key makes a retry safe).
+        "pool_pre_ping": _env_bool("DB_POOL_PRE_PING", True),
         "json_serializer": lambda obj: json.dumps(obj, ensure_ascii=False, default=str),
     }
     REDIS_URL = os.environ.get("REDIS_URL") or None
