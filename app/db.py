@@ -10,8 +10,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated
 
-from sqlalchemy import (JSON, DateTime, MetaData, Numeric, String, TypeDecorator, Uuid, event, true,
-                        func)
+from sqlalchemy import (JSON, DateTime, MetaData, Numeric, String, TypeDecorator, Uuid, event, true)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -180,8 +179,3 @@ def run_in_transaction(fn, *, immediate: bool = False, attempts: int = 3):
             if attempt == attempts or not is_retryable(exc):
                 raise
             time.sleep(random.uniform(0.005, 0.03) * attempt)
-
-
-def db_now(session) -> datetime:  # pragma: no cover - convenience for SQL defaults
-    return session.scalar(func.now())
-

@@ -21,9 +21,6 @@ def format_colones(value, *, symbol: bool = True) -> str:
     return ("−" + text) if negative else text
 
 
-def round2(value) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
 
 def format_phone(phone: str | None) -> str:
     if not phone:

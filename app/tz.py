@@ -18,11 +18,6 @@ def to_cr(dt: datetime) -> datetime:
     return dt.astimezone(CR)
 
 
-def to_utc(dt: datetime) -> datetime:
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime: say which zone it is in")
-    return dt.astimezone(UTC)
-
 
 def cr_today(now: datetime | None = None) -> date:
     return to_cr(now or utcnow()).date()
@@ -81,9 +76,6 @@ def format_date(d: date | datetime) -> str:
 
 def format_datetime(dt: datetime) -> str:
     return f"{format_date(dt)} {format_time(dt)}"
-
-
-WEEKDAYS_ES = ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"]
 
 
 def weekday_sunday0(d: date) -> int:

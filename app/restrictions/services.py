@@ -359,15 +359,7 @@ def delete_rule(session, *, scope, actor_id, rule_id, reason: str | None,
     reason = _reason(reason)
     if not rule.is_active:
         raise Conflict("La restricción ya está inactiva.")
-    before = snapshot(rule)
-    _set_active(rule, False, actor_id, reason, now or utcnow())
-    session.flush()
-    mark_rules_changed(session, rule.banca_id)
-    names = _names_for(session, rule.banca_id, [rule])
-    record(session, action="RESTRICTION_RULE_DELETE", layer="restrictions", actor_id=actor_id,
-           banca_id=rule.banca_id, target_type="restriction_rule", target_id=rule.id,
-           description=f"Restricción desactivada: {names(rule)} (motivo: {reason})",
-           details={"before": before, "after": snapshot(rule), "reason": reason})
+    _switch_active(session, rule, False, actor_id=actor_id, reason=reason, now=now or utcnow())
     return rule
 
 
@@ -382,16 +374,23 @@ def restore_rule(session, *, scope, actor_id, rule_id, reason: str | None,
     if rule.applies_to_date is not None and rule.applies_to_date < cr_today(now):
         raise Conflict("La fecha de la restricción ya pasó; cree una nueva.")
     _ensure_unique(session, rule, replace(to_spec(rule), is_active=True))
+    _switch_active(session, rule, True, actor_id=actor_id, reason=reason, now=now)
+    return rule
+
+
+def _switch_active(session, rule: RestrictionRule, active: bool, *, actor_id, reason: str,
+                   now: datetime) -> None:
+    """Deactivate / reactivate one rule: flush, bump the sale cache, audit with before/after."""
     before = snapshot(rule)
-    _set_active(rule, True, actor_id, reason, now)
+    _set_active(rule, active, actor_id, reason, now)
     session.flush()
     mark_rules_changed(session, rule.banca_id)
     names = _names_for(session, rule.banca_id, [rule])
-    record(session, action="RESTRICTION_RULE_RESTORE", layer="restrictions", actor_id=actor_id,
+    action, verb = ("RESTRICTION_RULE_RESTORE", "reactivada") if active else ("RESTRICTION_RULE_DELETE", "desactivada")
+    record(session, action=action, layer="restrictions", actor_id=actor_id,
            banca_id=rule.banca_id, target_type="restriction_rule", target_id=rule.id,
-           description=f"Restricción reactivada: {names(rule)} (motivo: {reason})",
+           description=f"Restricción {verb}: {names(rule)} (motivo: {reason})",
            details={"before": before, "after": snapshot(rule), "reason": reason})
-    return rule
 
 
 def bulk_deactivate(session, *, scope, actor_id, rule_ids, reason: str | None,
