@@ -42,12 +42,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.db import install_sqlite_hooks
+    from app.db import install_idle_ping, install_sqlite_hooks
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         install_sqlite_hooks(db.engine)
+        install_idle_ping(db.engine, app.config["DB_POOL_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     from app.auth.limits import init_limiter

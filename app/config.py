@@ -43,11 +43,11 @@ class Config:
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'banca.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {
-        # Pessimistic disconnect handling (one ping per checkout); DB_POOL_PRE_PING=0 trades it for
-        # one failed request after a database restart (the idempotency key makes a retry safe).
-        "pool_pre_ping": _env_bool("DB_POOL_PRE_PING", True),
+        # Disconnect handling: see DB_POOL_PING_IDLE_SECONDS and app/db.install_idle_ping.
         "json_serializer": lambda obj: json.dumps(obj, ensure_ascii=False, default=str),
     }
+    # A pooled connection idle for longer than this is pinged before use (0: before every use).
+    DB_POOL_PING_IDLE_SECONDS = float(os.environ.get("DB_POOL_PING_IDLE_SECONDS", "10") or 10)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SECRET_KEY = os.environ.get("SECRET_KEY")
     WTF_CSRF_TIME_LIMIT = None

@@ -209,14 +209,20 @@ def scope_for_user(user, selected_banca_id=None) -> Scope:
     role = Role(user.role)
     if role == Role.ADMIN:
         return Scope(user_id=user.id, role=role, banca_id=selected_banca_id or user.banca_id, name=user.name)
-    ventana = user.ventana
-    if (ventana is None or not ventana.is_active or ventana.deleted_at is not None or ventana.banca is None
-            or not ventana.banca.is_active or ventana.banca.deleted_at is not None):
+    ventana_ok = getattr(user, "ventana_ok", None)
+    if ventana_ok is not None:  # the request's CurrentUser: checked in the identity row itself
+        ventana_id, banca_id = user.ventana_id, user.ventana_banca_id
+    else:
+        ventana = user.ventana
+        ventana_ok = not (ventana is None or not ventana.is_active or ventana.deleted_at is not None
+                          or ventana.banca is None or not ventana.banca.is_active
+                          or ventana.banca.deleted_at is not None)
+        ventana_id, banca_id = (ventana.id, ventana.banca_id) if ventana is not None else (None, None)
+    if not ventana_ok:
         raise OutOfScope(NO_VENTANA_MESSAGE)
     if role == Role.VENTANA:
-        return Scope(user_id=user.id, role=role, banca_id=ventana.banca_id, ventana_id=ventana.id,
-                     name=user.name)
-    return Scope(user_id=user.id, role=role, banca_id=ventana.banca_id, ventana_id=ventana.id,
+        return Scope(user_id=user.id, role=role, banca_id=banca_id, ventana_id=ventana_id, name=user.name)
+    return Scope(user_id=user.id, role=role, banca_id=banca_id, ventana_id=ventana_id,
                  vendedor_id=user.id, name=user.name)
 
 

@@ -377,8 +377,8 @@ def main() -> None:
     if (settings["fsync"] != "on" or settings["synchronous_commit"] != "on") and not args.allow_unsafe:
         raise SystemExit(f"PostgreSQL must run with fsync and synchronous_commit on: {settings}")
     env = {"DATABASE_URL": f"{PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{DBNAME}",
-           "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "development", "REDIS_URL": "",
-           "LOG_JSON": "0", "INPROCESS_SCHEDULER": "0",
+           "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "production", "SESSION_COOKIE_SECURE": "0", "REDIS_URL": "",
+           "INPROCESS_SCHEDULER": "0",
            # DOMAIN §20 limits raised for the run (60 tickets/min per user would throttle it).
            "RATELIMIT_SALES": "1000000 per minute", "RATELIMIT_AUTH": "1000000 per minute",
            "RATELIMIT_ANON": "1000000 per minute", "RATELIMIT_LOGIN": "1000 per minute"}

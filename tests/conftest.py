@@ -34,7 +34,7 @@ def make_test_app(tmp_path_factory, **overrides):
         admin_engine = create_engine(pg_url(), isolation_level="AUTOCOMMIT")
         with admin_engine.connect() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        options = {"pool_pre_ping": True, "connect_args": {"options": f"-csearch_path={schema}"}}
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
         from app.config import Config
         options["json_serializer"] = Config.SQLALCHEMY_ENGINE_OPTIONS["json_serializer"]
         app = create_app("test", SQLALCHEMY_DATABASE_URI=pg_url(), SQLALCHEMY_ENGINE_OPTIONS=options,

@@ -13,7 +13,7 @@ from app.auth.decorators import roles_required
 from app.auth.forms import LoginForm, PasswordChangeForm, SessionFilterForm, ThemeForm
 from app.auth.hooks import safe_next
 from app.auth.limits import login_limit
-from app.auth.models import Role
+from app.auth.models import LoginSession, Role
 from app.db import unit_of_work
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
@@ -50,7 +50,13 @@ def _referrer_path() -> str | None:
 
 
 def _user():
-    return current_user._get_current_object()
+    """The ORM User of the request (current_user holds plain values: app/auth/identity.py)."""
+    return current_user.record
+
+
+def _login_row(session) -> LoginSession:
+    """The ORM LoginSession row of this request, to change it (g.login_session holds plain values)."""
+    return session.get(LoginSession, g.login_session.id)
 
 
 # --------------------------------------------------------------------------- login / logout
@@ -97,7 +103,7 @@ def logout():
     login_row = getattr(g, "login_session", None) if current_user.is_authenticated else None
     if login_row is not None:
         with unit_of_work() as session:
-            services.logout(session, login_row, _user())
+            services.logout(session, session.get(LoginSession, login_row.id), _user())
     flask_session.clear()
     return hx_redirect(url_for("auth.login"))
 
@@ -167,7 +173,7 @@ def theme_update():
 
 
 def _after_own_revoke():
-    if not current_user.is_authenticated or g.login_session.revoked:
+    if not current_user.is_authenticated or _login_row(db.session).revoked:
         flask_session.clear()
         return hx_redirect(url_for("auth.login"))
     if is_partial():
@@ -244,6 +250,6 @@ def select_banca():
     except ValueError:
         raise InvalidInput("Seleccione una banca válida.", field="banca_id")
     with unit_of_work() as session:
-        banca = services.set_admin_banca(session, g.login_session, _user(), banca_id)
+        banca = services.set_admin_banca(session, _login_row(session), _user(), banca_id)
         flash(f"Banca seleccionada: {banca.name}.", "success")
     return hx_redirect(_referrer_path() or url_for("dashboard.admin_home"))

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import lazyload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.services import record
 from app.auth.models import LoginSession, Role, User
@@ -334,54 +332,53 @@ def set_user_password(session, user: User, password: str, *, reason: str = "Cont
     return revoke_user_sessions(session, user.id, reason=reason, except_session_id=keep_session_id)
 
 
-# The user's own banca is not joined a second time: it is the session's banca for VENTANA and
-# VENDEDOR (checked below) and loaded lazily, from the identity map when equal, for ADMIN.
-_RESOLVE_STMT = (select(LoginSession, User, Banca)
-                 .outerjoin(User, User.id == LoginSession.user_id)
-                 .outerjoin(Banca, Banca.id == LoginSession.banca_id)
-                 .where(LoginSession.token_id == bindparam("token_id"))
-                 .options(lazyload(User.banca)))
+def _idle_timeout_from_settings(settings: dict | None) -> timedelta:
+    """idle_timeout_for_banca() on the banca's settings column (None: no banca)."""
+    if settings is None:
+        return idle_timeout_for_banca(None)
+    from app.org.models import DEFAULT_BANCA_SETTINGS
+    try:
+        minutes = int(settings.get("idle_timeout_minutes", DEFAULT_BANCA_SETTINGS.get("idle_timeout_minutes"))
+                      or DEFAULT_IDLE_MINUTES)
+    except (TypeError, ValueError):
+        minutes = DEFAULT_IDLE_MINUTES
+    return timedelta(minutes=max(5, min(60, minutes)))
 
 
 def resolve_session(session, token_id: str | None, *, now: datetime | None = None,
-                    is_poll: bool = False) -> tuple[User, LoginSession] | None:
-    """The live (user, session) behind a cookie token, or None when revoked, expired, idle, the user
-    inactive or moved to another banca (those rows are marked revoked). Every request re-reads the
-    user, so role/ventana/active changes apply at once. Polls (X-Poll: 1) do not extend idleness."""
+                    is_poll: bool = False):
+    """The live (CurrentUser, SessionInfo) behind a cookie token, or None when revoked, expired,
+    idle, the user inactive or moved to another banca (those rows are marked revoked). Every
+    request re-reads the user, so role/ventana/active changes apply at once; nothing here comes
+    from a cache. One plain SELECT (app/auth/identity.py); the ORM LoginSession row is loaded only
+    to write it (revocation, the once-a-minute touch). Polls (X-Poll: 1) do not extend idleness."""
     if not token_id:
         return None
+    from app.auth.identity import read_identity
     now = now or utcnow()
-    # One round trip: the session row, its user (with ventana and banca, eager-joined by the
-    # model) and the session's banca (idle timeout); nothing here is read from a cache.
-    row = session.execute(_RESOLVE_STMT, {"token_id": token_id}).first()
-    if row is None:
+    found = read_identity(session, token_id)
+    if found is None:
         return None
-    login, user, banca = row
-    if login.revoked:
+    info, user, banca_settings = found
+    if info.revoked:
         return None
-    if banca is not None and user is not None:
-        # The session's banca is the user's (and his ventana's) for VENTANA/VENDEDOR: hand it to
-        # those relationships so the scope check reads no row again (and the weakly-referenced
-        # identity map keeps it for the request).
-        if user.banca_id == banca.id:
-            set_committed_value(user, "banca", banca)
-        if user.ventana is not None and user.ventana.banca_id == banca.id:
-            set_committed_value(user.ventana, "banca", banca)
-    if login.expires_at <= now:
-        _mark_revoked(login, now, "Vencida (7 días)")
+    reason = None
+    if info.expires_at <= now:
+        reason = "Vencida (7 días)"
+    elif user is None or not user.is_active:
+        reason = "Usuario inactivo"
+    elif user.role != Role.ADMIN and info.banca_id != (user.ventana_banca_id if user.ventana_banca_id is not None
+                                                       else user.banca_id):
+        reason = "El usuario cambió de banca"
+    elif now - info.last_used_at > _idle_timeout_from_settings(banca_settings):
+        reason = "Inactividad"
+    if reason is not None:
+        _mark_revoked(session.get(LoginSession, info.id), now, reason)
         return None
-    if user is None or not _user_active(user):
-        _mark_revoked(login, now, "Usuario inactivo")
-        return None
-    if user.role != Role.ADMIN and login.banca_id != _banca_id_of(user):
-        _mark_revoked(login, now, "El usuario cambió de banca")
-        return None
-    if now - login.last_used_at > idle_timeout_for_banca(banca):
-        _mark_revoked(login, now, "Inactividad")
-        return None
-    if not is_poll and now - login.last_used_at >= TOUCH_EVERY:
-        login.last_used_at = now
-    return user, login
+    if not is_poll and now - info.last_used_at >= TOUCH_EVERY:
+        session.get(LoginSession, info.id).last_used_at = now
+        info.last_used_at = now
+    return user, info
 
 
 def logout(session, login: LoginSession, user: User, now: datetime | None = None) -> None:

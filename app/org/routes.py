@@ -129,7 +129,8 @@ def _select_first_banca(banca_id) -> None:
     if login is None or login.banca_id is not None:
         return
     with unit_of_work() as session:
-        auth_services.set_admin_banca(session, session.merge(login), current_user._get_current_object(), banca_id)
+        from app.auth.models import LoginSession
+        auth_services.set_admin_banca(session, session.get(LoginSession, login.id), current_user.record, banca_id)
 
 
 @bp.route("/bancas/<uuid:banca_id>", methods=["GET", "POST"])

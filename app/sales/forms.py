@@ -21,13 +21,6 @@ class GroupForm(FlaskForm):
     reventado = StringField("Reventado", validators=[Optional(), Length(max=20)])
 
 
-class SellForm(FlaskForm):
-    idempotency_key = HiddenField(validators=[DataRequired("Recargue la página para vender."),
-                                              Length(min=8, max=100, message="Recargue la página para vender.")])
-    sorteo_id = HiddenField()
-    cliente = StringField("Cliente", validators=[Optional(), Length(max=100, message="Máximo 100 caracteres.")])
-
-
 class CancelForm(FlaskForm):
     motivo = StringField("Motivo", validators=[
         DataRequired("Indique el motivo."),

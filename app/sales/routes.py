@@ -18,7 +18,7 @@ from app.extensions import db
 from app.htmx import is_partial, redirect as hx_redirect, render_page_or_fragment, trigger
 from app.sales import drafts, entry, page, queries
 from app.sales.entry import EntryError
-from app.sales.forms import GroupForm, SellForm
+from app.sales.forms import GroupForm
 from app.sales.schemas import LineInput, SaleRejected
 from app.scope import current_scope
 from app.tz import utcnow
@@ -452,6 +452,18 @@ def _last_info(session, ticket, vendedor, scope) -> dict | None:
 # --------------------------------------------------------------------------- selling
 
 
+def _sell_fields(form) -> tuple[str, str, str]:
+    """The sell form's own fields (idempotency key, sorteo, cliente), checked by hand: the hot path
+    builds no WTForms form per sale (CSRF is checked by CSRFProtect before the view runs)."""
+    key = form.get("idempotency_key") or ""
+    if not key.strip() or not 8 <= len(key) <= 100:
+        raise EntryError("Recargue la página para vender.", "venta")
+    cliente = form.get("cliente") or ""
+    if len(cliente) > 100:
+        raise EntryError("Máximo 100 caracteres.", "venta")
+    return key, form.get("sorteo_id") or "", cliente
+
+
 def _sale_lines(tokens) -> list[LineInput]:
     out = []
     for token in tokens:
@@ -468,16 +480,15 @@ def _sale_lines(tokens) -> list[LineInput]:
 @any_role
 @sales_limit  # DOMAIN §20: RATELIMIT_SALES accepted sales per minute per user
 def sell():
-    """Sell the tiquete (UX §2.5). Lean: one service call, one draft UPDATE, a small fragment."""
+    """Sell the tiquete (UX §2.5). Lean: one service call (on PostgreSQL its last statement also resets
+    the draft), a small fragment."""
     scope = current_scope()
-    form = SellForm()
     tokens = request.form.getlist("j")
     vendedor_id = scope.user_id if scope.is_vendedor else as_uuid(request.form.get("vendedor"))
     try:
-        if not form.validate():
-            raise EntryError(next(iter(form.errors.values()))[0], "venta")
+        idempotency_key, raw_sorteo, cliente = _sell_fields(request.form)
         lines = _sale_lines(tokens)
-        sorteo_id = as_uuid(form.sorteo_id.data)
+        sorteo_id = as_uuid(raw_sorteo)
         if vendedor_id is None or (tokens and sorteo_id is None):
             raise EntryError("Elija el vendedor y el sorteo antes de vender.", "venta")
     except EntryError as exc:
@@ -487,12 +498,17 @@ def sell():
             if not lines:  # plain form without JavaScript: sell what the draft holds
                 lines, sorteo_id = _draft_sale_lines(session, scope, vendedor_id)
             from app.sales import services
+            next_key = drafts.new_idempotency_key()
             result = services.sell_ticket(session, scope=scope, actor=current_user, vendedor_id=vendedor_id,
                                           sorteo_id=sorteo_id, lines=lines,
-                                          cliente_nombre=drafts.clean_cliente(form.cliente.data),
-                                          idempotency_key=form.idempotency_key.data)
+                                          cliente_nombre=drafts.clean_cliente(cliente),
+                                          idempotency_key=idempotency_key,
+                                          reset_draft={"id": uuid.uuid4(), "user_id": scope.user_id,
+                                                       "vendedor_id": vendedor_id, "key": next_key,
+                                                       "now": utcnow()})
             info = _sold_info(session, result.ticket, request.form.get("sorteo_label"))
-            key = drafts.after_sale(session, user_id=scope.user_id, vendedor_id=vendedor_id, sorteo_id=sorteo_id)
+            key = next_key if result.draft_reset else drafts.after_sale(
+                session, user_id=scope.user_id, vendedor_id=vendedor_id, sorteo_id=sorteo_id)
     except SaleRejected as exc:
         return _sale_refused(scope, exc.message, exc.status, exc.numbers)
     except DomainError as exc:

@@ -257,6 +257,10 @@ class NewSale:
     business_date: date
     prefix: str
     deferred: list  # accumulator rows to upsert with the insert
+    # The seller's sales draft to reset in the same statement (PostgreSQL): {"id", "user_id",
+    # "vendedor_id", "key", "now"}; `draft_done` tells the caller it was written.
+    draft: dict | None = None
+    draft_done: bool = False
 
 
 _LOG_COLS = ("id", "created_at", "user_id", "banca_id", "layer", "action", "target_type", "target_id",
@@ -288,6 +292,17 @@ _PG_INSERT = (
     " json_populate_record(NULL::activity_logs, replace(%(audit)s, %(mark)s, t.ticket_number)::json) AS v"
     ") SELECT ticket_number FROM t"
 )
+# The same, also resetting the seller's draft (empty lines and cliente, the next idempotency key)
+# when the ticket went in: one round trip less per sale than a separate UPDATE.
+_PG_INSERT_DRAFT = _PG_INSERT.replace(
+    ") SELECT ticket_number FROM t",
+    "), d AS ("
+    " INSERT INTO sales_drafts AS sd (id, user_id, vendedor_id, sorteo_id, lines, cliente_nombre, idempotency_key,"
+    " updated_at) SELECT %(d_id)s::uuid, %(d_user)s::uuid, %(d_vendedor)s::uuid, %(sorteo_id)s::uuid, '[]'::json,"
+    " NULL, %(d_key)s, %(d_now)s::timestamptz FROM t"
+    " ON CONFLICT (user_id, vendedor_id) DO UPDATE SET sorteo_id = EXCLUDED.sorteo_id, lines = EXCLUDED.lines,"
+    " cliente_nombre = NULL, idempotency_key = EXCLUDED.idempotency_key, updated_at = EXCLUDED.updated_at"
+    ") SELECT ticket_number FROM t")
 
 
 def insert_sale(conn, sale: NewSale) -> str | None:
@@ -313,8 +328,16 @@ def _insert_pg(conn, sale: NewSale) -> str | None:
     params = {"sorteo_id": sorteo_id, "acc": _rows_json(sale.deferred), "business_date": sale.business_date,
               "prefix": sale.prefix, "ticket": _json(sale.ticket), "jugadas": _json(jugadas),
               "audit": _json(sale.audit), "mark": TICKET_NUMBER_MARK}
-    row = _raw(conn, _PG_INSERT, params).fetchone()
-    return row[0] if row is not None else None
+    sql = _PG_INSERT
+    if sale.draft is not None:
+        params.update(d_id=sale.draft["id"], d_user=sale.draft["user_id"], d_vendedor=sale.draft["vendedor_id"],
+                      d_key=sale.draft["key"], d_now=sale.draft["now"])
+        sql = _PG_INSERT_DRAFT
+    row = _raw(conn, sql, params).fetchone()
+    if row is None:
+        return None
+    sale.draft_done = sale.draft is not None
+    return row[0]
 
 
 def _insert_generic(conn, sale: NewSale) -> str | None:

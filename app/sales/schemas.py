@@ -43,6 +43,7 @@ class SaleResult:
     # `jugadas`); a replay: the stored app.sales.models.Ticket.
     ticket: object
     replayed: bool = False  # True when the idempotency key returned an existing ticket
+    draft_reset: bool = False  # True when the sale's statement also reset the seller's draft
 
 
 @dataclass

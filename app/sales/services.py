@@ -77,13 +77,16 @@ def _violations_error(violations) -> SaleRejected:
 # ------------------------------------------------------------------------------ sell
 
 def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: Sequence[LineInput],
-                cliente_nombre: str | None, idempotency_key: str, now: datetime | None = None) -> SaleResult:
+                cliente_nombre: str | None, idempotency_key: str, now: datetime | None = None,
+                reset_draft: dict | None = None) -> SaleResult:
     """Sell one tiquete, all or nothing, in the validation order of DOMAIN §9.2.
 
     Raises SaleRejected (422 shape / lotería values / multipliers; 409 cutoff, sales hours,
     restriction rules — `numbers` maps every refused number to its message), OutOfScope (403),
     NotFound (404), Conflict (409: sorteo state, idempotency key reused with another payload).
     The same key with the same payload returns the existing tiquete (replayed=True, no audit).
+    reset_draft ({"id", "user_id", "vendedor_id", "key", "now"}): on PostgreSQL the sale's own
+    statement also empties that draft and stores the next key (result.draft_reset tells).
     Route: `unit_of_work(immediate=True)` (BEGIN IMMEDIATE on SQLite), see the module docstring.
     """
     now = now or utcnow()
@@ -145,12 +148,13 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
             return _replay(session, scope, twin[0], twin[1], payload)
         raise _violations_error(violations)
     sale.deferred = deferred
+    sale.draft = reset_draft
     number = sale_path.insert_sale(conn, sale)
     if number is None:  # the idempotency key was committed by a concurrent twin
         sale_path.STRATEGY.compensate(conn, [*locked, *deferred])
         twin = sale_path.find_by_key(conn, key)
         return _replay(session, scope, twin[0], twin[1], payload)
-    return SaleResult(ticket=_attach(head, sale, number), replayed=False)
+    return SaleResult(ticket=_attach(head, sale, number), replayed=False, draft_reset=sale.draft_done)
 
 
 def _uuid_or_404(value, what: str) -> uuid.UUID:
@@ -264,38 +268,57 @@ def _build_sale(scope, actor, head, config: SaleConfig, sale_lines, cliente, key
                              prefix=checks.ticket_prefix(business_date), deferred=[])
 
 
+_TICKET_FIELDS = frozenset(c.key for c in Ticket.__table__.columns) | {
+    "sorteo_name", "sorteo_scheduled_at", "loteria_name", "vendedor_name"}
+_JUGADA_FIELDS = frozenset(c.key for c in Jugada.__table__.columns) | {"ticket"}
+
+
 class SoldJugada:
     """A jugada just inserted by the Core hot path: read-only values with the ORM attribute names."""
 
-    __slots__ = tuple(c.key for c in Jugada.__table__.columns) + ("ticket",)
+    __slots__ = ("_values",)
 
-    def __init__(self, **values):
-        for name in self.__slots__:
-            setattr(self, name, values.get(name))
+    def __init__(self, values: dict):
+        self._values = values
+
+    def __getattr__(self, name: str):
+        if name in _JUGADA_FIELDS:
+            return self._values.get(name)
+        raise AttributeError(name)
 
 
 class SoldTicket:
     """The ticket just sold, as plain values with Ticket's attribute names (no ORM object is built
-    on the hot path; load `Ticket` with get_ticket() to modify it). `jugadas` in position order."""
+    on the hot path; load `Ticket` with get_ticket() to modify it). `jugadas` in position order,
+    built on first use (the sales page's response reads only the ticket's own values). Extras
+    beyond Ticket's columns, known at sale time: sorteo_name, sorteo_scheduled_at, loteria_name,
+    vendedor_name (the response needs no Sorteo reload)."""
 
-    # Extras beyond Ticket's columns, known at sale time (the response needs no Sorteo reload).
-    __slots__ = tuple(c.key for c in Ticket.__table__.columns) + (
-        "jugadas", "sorteo_name", "sorteo_scheduled_at", "loteria_name", "vendedor_name")
+    __slots__ = ("_values", "_rows", "_jugadas")
 
-    def __init__(self, **values):
-        for name in self.__slots__:
-            setattr(self, name, values.get(name))
+    def __init__(self, values: dict, rows: list[dict]):
+        self._values, self._rows, self._jugadas = values, rows, None
+
+    def __getattr__(self, name: str):
+        if name in _TICKET_FIELDS:
+            return self._values.get(name)
+        raise AttributeError(name)
+
+    @property
+    def jugadas(self) -> list[SoldJugada]:
+        if self._jugadas is None:
+            common = {"ticket_id": self._values["id"], "sorteo_id": self._values["sorteo_id"], "is_winner": False,
+                      "is_active": True, "is_excluded": False, "ticket": self}
+            self._jugadas = [SoldJugada({**row, "type": MultiplierKind(row["type"]), **common})
+                             for row in sorted(self._rows, key=lambda j: j["position"])]
+        return self._jugadas
 
 
 def _attach(head: sale_path.Head, sale: sale_path.NewSale, number: str) -> SoldTicket:
-    ticket = SoldTicket(**{**sale.ticket, "status": TicketStatus.ACTIVE}, ticket_number=number,
-                        sorteo_name=head.sorteo_name, sorteo_scheduled_at=head.scheduled_at,
-                        loteria_name=head.loteria_name, vendedor_name=head.vendedor_name)
-    ticket.jugadas = [SoldJugada(**{**row, "type": MultiplierKind(row["type"])}, ticket_id=ticket.id,
-                                 sorteo_id=ticket.sorteo_id, is_winner=False, is_active=True, is_excluded=False,
-                                 ticket=ticket)
-                      for row in sorted(sale.jugadas, key=lambda j: j["position"])]
-    return ticket
+    values = dict(sale.ticket, status=TicketStatus.ACTIVE, ticket_number=number, sorteo_name=head.sorteo_name,
+                  sorteo_scheduled_at=head.scheduled_at, loteria_name=head.loteria_name,
+                  vendedor_name=head.vendedor_name)
+    return SoldTicket(values, sale.jugadas)
 
 
 # ------------------------------------------------------------------------------ reads

@@ -40,8 +40,9 @@ def test_resolve_returns_user_and_touches_at_most_once_a_minute(session, org):
     login = _login(session, org.listero, "d1", now=now)
     user, row = services.resolve_session(session, login.token_id, now=now + timedelta(seconds=30))
     assert user.id == org.listero.id and row.last_used_at == now
+    assert login.last_used_at == now  # 30 s: not written
     services.resolve_session(session, login.token_id, now=now + timedelta(seconds=90))
-    assert row.last_used_at == now + timedelta(seconds=90)
+    assert login.last_used_at == now + timedelta(seconds=90)  # the ORM row was written
 
 
 def test_polls_do_not_extend_the_idle_timeout(session, org):

@@ -1,0 +1,72 @@
+#!/usr/bin/env python
+"""CPU of one session resolution (the per-request user load), in-process, against the
+scratch database of bench/sales_bench.py. A tool for tuning app/auth/services.resolve_session."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+import sales_bench as sb  # noqa: E402
+
+
+def main(count: int = 3000) -> None:
+    env = {"DATABASE_URL": f"{sb.PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{sb.DBNAME}",
+           "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "production", "SESSION_COOKIE_SECURE": "0", "REDIS_URL": "",
+           "LOG_JSON": "0", "INPROCESS_SCHEDULER": "0"}
+    sb.recreate_db()
+    try:
+        ids = sb.seed(env)
+        os.environ.update(env)
+        from app import create_app
+        from app.auth.models import LoginSession, User
+        from app.auth.services import resolve_session
+        from app.extensions import db
+        from app.tz import utcnow
+        app = create_app()
+        with app.app_context():
+            user = db.session.query(User).filter_by(username=ids["usernames"][0]).one()
+            login = LoginSession(user_id=user.id, banca_id=user.banca_id, token_id="bench-token-0001",
+                                 device_id="d1", last_used_at=utcnow(), expires_at=utcnow().replace(year=2030))
+            db.session.add(login)
+            db.session.commit()
+            from sqlalchemy import text
+            variants = {"select 1 (baseline)": lambda: db.session.execute(text("SELECT 1")).first(),
+                        "resolve": lambda: resolve_session(db.session, "bench-token-0001"),
+                        "raw 20 columns": lambda: raw(RAW_SQL)}
+            RAW_SQL = ("SELECT s.id, s.user_id, s.banca_id, s.expires_at, s.last_used_at, s.revoked, u.id, u.username,"
+                       " u.name, u.role, u.is_active, u.deleted_at, u.banca_id, u.ventana_id, u.settings,"
+                       " v.name, v.is_active, v.deleted_at, v.banca_id, b.is_active, b.deleted_at, b.name"
+                       " FROM login_sessions s JOIN users u ON u.id = s.user_id"
+                       " LEFT JOIN ventanas v ON v.id = u.ventana_id LEFT JOIN bancas b ON b.id = s.banca_id"
+                       " WHERE s.token_id = %(t)s")
+
+            def raw(sql):
+                cur = db.session.connection().connection.cursor()
+                cur.execute(sql, {"t": "bench-token-0001"})
+                return cur.fetchone()
+            import statistics
+            results = {label: [] for label in variants}
+            per_round = max(50, count // 10)
+            for _ in range(10):  # rounds interleave the variants: machine noise hits all alike
+                for label, fn in variants.items():
+                    c0 = time.thread_time()
+                    for _ in range(per_round):
+                        with app.test_request_context("/"):
+                            assert fn() is not None
+                            db.session.rollback()
+                            db.session.remove()
+                    results[label].append((time.thread_time() - c0) / per_round * 1e6)
+            for label, values in results.items():
+                print(f"{label:<28} median {statistics.median(values):6.0f} µs  min {min(values):6.0f} µs CPU per call")
+    finally:
+        sb.drop_db()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000)
