@@ -79,6 +79,19 @@ def register_request_hooks(app: Flask) -> None:
     # Runs before the limiter's and CSRF's hooks, which were registered earlier.
     app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
 
+    @app.before_request
+    def _reuse_checked_csrf_token():
+        """A request whose CSRF token CSRFProtect just accepted (its hook runs earlier) renders that
+        same token into its forms instead of signing a new one (no expiry: WTF_CSRF_TIME_LIMIT)."""
+        if g.get("csrf_valid") and app.config.get("WTF_CSRF_TIME_LIMIT") is None:
+            field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+            # The token CSRFProtect checked: the form field first, then the headers (its order).
+            token = request.form.get(field) or next(
+                (request.headers[h] for h in app.config.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
+                 if request.headers.get(h)), None)
+            if token and field not in g:
+                setattr(g, field, token)
+
     @app.after_request
     def _headers(resp):
         resp.headers["X-Request-ID"] = getattr(g, "request_id", "")

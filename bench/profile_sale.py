@@ -28,6 +28,56 @@ sys.path.insert(0, str(BENCH.parent))
 import sales_bench as sb  # noqa: E402
 
 
+STEPS = [
+    ("flask.app", "Flask", "wsgi_app"),
+    ("flask.app", "Flask", "preprocess_request"),
+    ("flask.app", "Flask", "process_response"),
+    ("app.auth.services", None, "resolve_session"),
+    ("flask_wtf.csrf", "CSRFProtect", "protect"),
+    ("app.sales.services", None, "sell_ticket"),
+    ("app.sales.services", None, "_build_sale"),
+    ("app.sales.sale_path", None, "load_head"),
+    ("app.sales.sale_path", "AccumulatorStrategy", "reserve"),
+    ("app.sales.sale_path", None, "insert_sale"),
+    ("jinja2.environment", "Template", "render"),
+    ("sqlalchemy.orm.session", "Session", "commit"),
+    ("sqlalchemy.orm.scoping", "scoped_session", "remove"),
+    ("flask_limiter._extension", "Limiter", "_check_request_limit"),
+    ("flask_limiter._extension", "Limiter", "_Limiter__inject_headers"),
+    ("flask_limiter._extension", "Limiter", "_Limiter__check_conditional_deductions"),
+    ("logging", "Logger", "_log"),
+    ("flask.ctx", "RequestContext", "push"),
+    ("flask.ctx", "RequestContext", "pop"),
+    ("werkzeug.test", "Client", "open"),
+]
+
+
+spent_calls: dict[str, int] = {}
+
+
+def _wrap_steps() -> dict:
+    """Wrap each step with a thread-CPU accumulator (nested steps count in their parents too)."""
+    import functools
+    import importlib
+    spent: dict[str, float] = {}
+    calls = spent_calls
+    for module_name, cls_name, attr in STEPS:
+        module = importlib.import_module(module_name)
+        owner = getattr(module, cls_name) if cls_name else module
+        fn = getattr(owner, attr)
+        label = f"{module_name}.{cls_name + '.' if cls_name else ''}{attr}"
+
+        def wrapper(*a, __fn=fn, __label=label, **kw):
+            t0 = time.thread_time()
+            try:
+                return __fn(*a, **kw)
+            finally:
+                spent[__label] = spent.get(__label, 0.0) + time.thread_time() - t0
+                calls[__label] = calls.get(__label, 0) + 1
+        setattr(owner, attr, functools.wraps(fn)(wrapper))
+    return spent
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=2000)
@@ -37,6 +87,8 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--keep-db", action="store_true")
     ap.add_argument("--no-profile", action="store_true", help="only time the requests")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="no profiler: CPU per sale of the main steps (wrapped functions, thread time)")
     args = ap.parse_args()
     env = {"DATABASE_URL": f"{sb.PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{sb.DBNAME}",
            "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "production", "SESSION_COOKIE_SECURE": "0", "REDIS_URL": "",
@@ -67,8 +119,17 @@ def main() -> None:
             resp = client.post(args.route, data=MultiDict(data), headers={"X-CSRFToken": csrf, "HX-Request": "true"})
             return resp.status_code
 
+        spent = _wrap_steps() if args.breakdown else None
+        if spent is not None:
+            args.no_profile = True
         for i in range(50):  # warm-up
             assert one(i) == 200, "warm-up sale failed"
+        if os.environ.get("GC_FREEZE"):
+            import gc
+            gc.collect()
+            gc.freeze()
+            if os.environ.get("GC_THRESHOLD"):
+                gc.set_threshold(*map(int, os.environ["GC_THRESHOLD"].split(",")))
         prof = None if args.no_profile else cProfile.Profile()
         t0, c0 = time.perf_counter(), time.process_time()
         if prof:
@@ -80,6 +141,10 @@ def main() -> None:
         print(f"{args.count} sales: {wall / args.count * 1000:.2f} ms wall, {cpu / args.count * 1000:.2f} ms CPU "
               f"per sale (test client, {'profiled' if prof else 'not profiled'}); non-200: "
               f"{sum(1 for c in codes if c != 200)}")
+        if spent is not None:
+            for name, total in sorted(spent.items(), key=lambda kv: -kv[1]):
+                print(f"  {name:<55} {total / args.count * 1e6:7.0f} µs per sale"
+                      f"  ({spent_calls.get(name, 0) / (args.count + 50):.2f} calls)")
         if prof:
             if args.out:
                 prof.dump_stats(args.out)

@@ -367,6 +367,8 @@ def main() -> None:
     ap.add_argument("--route", default="/venta/vender", help="or /bench/vender (internal endpoint)")
     ap.add_argument("--prefill", type=int, default=20000,
                     help="tickets already sold in each measured sorteo (a busy sorteo near its draw)")
+    ap.add_argument("--scenarios", default="random1,random8,random32,hot,race",
+                    help="which runs: random1, random8, random32, hot, race (comma-separated)")
     ap.add_argument("--keep-db", action="store_true")
     ap.add_argument("--allow-unsafe", action="store_true", help="run even with fsync/synchronous_commit off")
     ap.add_argument("--json", help="write all figures to this file")
@@ -441,15 +443,17 @@ def run_all(env: dict, ids: dict, args) -> list[dict]:
         for srv in servers:
             srv.m90 = ids["m90"]
             srv.run(creds, args, ids["sorteos"]["warmup"], 8, 3, None, scenario="warmup", run=0)
+        wanted = {x.strip() for x in args.scenarios.split(",")}
         plan = [("random", 1, 1, None), ("random", 8, args.runs, None), ("random", 32, 1, None),
                 ("hot", 8, args.runs, "55")]
+        plan = [p for p in plan if (p[0] if p[0] == "hot" else f"random{p[1]}") in wanted]
         for scenario, sellers, repeats, hot in plan:
             for rep in range(repeats):
                 for srv in servers:
                     sorteo = ids["sorteos"][f"{scenario}_{srv.strategy}"]
                     results.append(srv.run(creds, args, sorteo, sellers, args.duration, hot,
                                            scenario=scenario if not hot else f"hot-{hot}", run=rep + 1))
-        for srv in servers:
+        for srv in servers if "race" in wanted else []:
             race = ids["sorteos"][f"race_{srv.strategy}"]
             data = srv.run(creds, args, race, 32, args.race_duration, "77", scenario="race-77", run=1)
             data.update(race_check(race, ids["banca"], srv.strategy))

@@ -42,3 +42,4 @@ def test_form_token_and_htmx_header_token_are_accepted(csrf_on, client, org):
     assert refused.status_code == 400
     ok = client.post("/mi-cuenta/tema", data={"theme": "oscuro"}, headers={**HX, "X-CSRFToken": token})
     assert ok.status_code == 204
+

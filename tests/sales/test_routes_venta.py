@@ -328,6 +328,37 @@ def test_sell_success_clears_lines_and_fills_last_ticket(vendedor_client, env):
     assert count_tickets() == before + 1
 
 
+def test_sell_renders_the_accepted_csrf_token_instead_of_signing_a_new_one(vendedor_client, env, app):
+    """With CSRF on, the sale's fragment carries the very token the request was accepted with
+    (no new signature per sale); a wrong token is still refused."""
+    import re
+    import time
+    page_html = vendedor_client.get("/venta").get_data(as_text=True)
+    lines_html = add(vendedor_client, "12").get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        vendedor_client.get("/venta")  # puts the raw token in the session
+        with vendedor_client.session_transaction() as sess:
+            raw = sess["csrf_token"]
+        # Signed an hour ago: a token signed during this request would differ from it.
+        from unittest import mock
+
+        from itsdangerous import URLSafeTimedSerializer
+        with mock.patch("itsdangerous.timed.time.time", return_value=time.time() - 3600):
+            token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+        bad = _sell(vendedor_client, page_html + lines_html, sorteo_id=str(env.sorteo.id),
+                    headers={**hx(), "X-CSRFToken": token[:-2] + "xx"})
+        assert bad.status_code == 400
+        resp = _sell(vendedor_client, page_html + lines_html, sorteo_id=str(env.sorteo.id),
+                     headers={**hx(), "X-CSRFToken": token})
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 200, html
+        rendered = set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
+        assert rendered == {token}
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
 def test_sell_without_label_names_the_sorteo_from_the_sale(vendedor_client, env):
     """No tile label posted: the label comes from the sold tiquete (and from the Sorteo on a replay)."""
     from app.tz import format_time
