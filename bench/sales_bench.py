@@ -345,6 +345,16 @@ def accumulators_agree(env: dict, sorteo_id: str) -> bool:
 
 # ------------------------------------------------------------------------------ main
 
+def calibrate() -> float | None:
+    """The machine's pure-Python speed right now: bench/restrictions_engine.py's check_ticket for
+    3 jugadas, in µs (35 µs on the quiet machine of the first passes). Figures of runs on one
+    machine at different times (noisy neighbours on a shared host) compare through it."""
+    out = subprocess.run([sys.executable, str(BENCH / "restrictions_engine.py")], capture_output=True, text=True,
+                         cwd=str(ROOT)).stdout
+    match = re.search(r"check_ticket\s+([\d.]+) µs", out)
+    return float(match.group(1)) if match else None
+
+
 def machine() -> dict:
     cpu = "?"
     try:
@@ -392,11 +402,15 @@ def main() -> None:
         "route": args.route, "duration_s": args.duration, "rate_limits": "raised via RATELIMIT_* env"},
         "runs": []}
     try:
+        report["calibration_before_us"] = calibrate()
+        print(f"calibration (check_ticket, 3 jugadas): {report['calibration_before_us']} µs", flush=True)
         ids = seed(env)
         print(f"postgres: {settings}", flush=True)
         prefill(ids, args.prefill)
         report["method"]["prefilled_tickets_per_sorteo"] = args.prefill
         report["runs"] = run_all(env, ids, args)
+        report["calibration_after_us"] = calibrate()
+        print(f"calibration after: {report['calibration_after_us']} µs", flush=True)
     finally:
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2))

@@ -410,7 +410,8 @@ def recent_fragment():
         if vendedor is None:
             return make_response("", 204)
         ctx = page.right_column(session, vendedor=vendedor, user=current_user, now=utcnow())
-        resp = make_response(render_template("sales/_recientes.html", vendedor=vendedor, scope=scope, **ctx))
+        resp = make_response(render_template("sales/_recientes.html", vendedor=vendedor, scope=scope,
+                                             topbar_oob=True, **ctx))
     resp.headers["Vary"] = "HX-Request"
     return resp
 

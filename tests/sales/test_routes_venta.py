@@ -467,6 +467,24 @@ def test_recent_and_last_fragments(vendedor_client, env):
     assert root_id(html) == "ultimo-tiquete" and "Reimprimir" in html and "Anular" in html
 
 
+def test_vendido_hoy_lives_in_the_top_bar_and_follows_each_sale(vendedor_client, env):
+    """UX §2.5 step 4: the top bar shows "Vendido hoy"; the recent list's refresh (triggered by
+    ticket-sold) swaps the new amount into it out of band."""
+    import re
+    page_html = vendedor_client.get("/venta").get_data(as_text=True)
+    topbar = page_html[page_html.index('<header class="topbar"'):page_html.index("</header>")]
+    assert re.search(r'id="vendido-hoy"[^>]*>Vendido hoy <strong class="num">₡0</strong>', topbar)
+    assert 'hx-swap-oob' not in topbar
+    env.sell(["12"])
+    env.sell(["34", "56"])
+    html = vendedor_client.get("/venta/recientes", headers=hx()).get_data(as_text=True)
+    oob = re.search(r'<span id="vendido-hoy"[^>]*hx-swap-oob="true"[^>]*>Vendido hoy <strong class="num">([^<]+)</strong>',
+                    html)
+    assert oob is not None and oob.group(1) == "₡3 000"
+    other_page = vendedor_client.get("/tiquetes").get_data(as_text=True)
+    assert 'id="vendido-hoy"' not in other_page
+
+
 def test_repeat_last_ticket(vendedor_client, env):
     vendedor_client.get("/venta")
     env.sell(["12", "34"], reventado=200)
