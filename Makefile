@@ -21,8 +21,8 @@ ARGS ?=
 
 # Production process settings (make web / worker / scheduler).
 BIND        ?= 0.0.0.0:8000
-WEB_WORKERS ?= 2
-WEB_THREADS ?= 8
+WEB_WORKERS ?= 4
+WEB_THREADS ?= 4
 
 .PHONY: help venv run test e2e ci chromium web worker scheduler clean-venv
 

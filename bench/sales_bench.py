@@ -9,7 +9,7 @@ A script, not a test. It
      OPEN sorteo for the random-number runs, one per race, and restriction rules (a banca
      max_total on every number, so the limit check and the accumulators are exercised, plus
      ₡5 000 on "77" for the race);
-  3. starts gunicorn (gthread, default 2 workers × 4 threads, keep-alive) on the real app with
+  3. starts gunicorn (gthread, default 4 workers × 4 threads as `make web`, keep-alive) on the real app with
      the rate limits RAISED through the environment (RATELIMIT_SALES etc.: DOMAIN §20 60/min
      would throttle the run), logs every vendedor in through /login (real sessions, real CSRF);
   4. pre-fills every measured sorteo with --prefill tickets (default 20 000: a busy sorteo near
@@ -371,9 +371,11 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=15)
     ap.add_argument("--race-duration", type=float, default=5)
     ap.add_argument("--runs", type=int, default=3, help="repetitions of the 8-seller run")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=4)  # the production layout (README, make web)
     ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--strategies", default="accumulator,sorteo_lock")
+    ap.add_argument("--strategies", default="accumulator,sorteo_lock",
+                    help="servers run side by side, runs alternating; NAME@WxT gives one its own "
+                         "gunicorn layout (e.g. accumulator@2x4,accumulator@8x1 with --scenarios random8)")
     ap.add_argument("--route", default="/venta/vender", help="or /bench/vender (internal endpoint)")
     ap.add_argument("--prefill", type=int, default=20000,
                     help="tickets already sold in each measured sorteo (a busy sorteo near its draw)")
@@ -422,12 +424,15 @@ def main() -> None:
 class Server:
     """One gunicorn serving the app with one limit-check strategy."""
 
-    def __init__(self, strategy: str, env: dict, args):
-        self.strategy = strategy
+    def __init__(self, spec: str, env: dict, args):
+        # "accumulator" or "accumulator@8x1" (a gunicorn layout of its own: workers x threads)
+        strategy, _, layout = spec.partition("@")
+        workers, threads = (int(x) for x in layout.split("x")) if layout else (args.workers, args.threads)
+        self.strategy, self.label = strategy, spec if layout else strategy
         self.port = free_port()
         self.timing = Path(tempfile.mkdtemp(prefix=f"bench-sales-{strategy}-"))
         self.cfg = self.timing / "config.lua"
-        self.proc = start_server(env, self.port, args.workers, args.threads,
+        self.proc = start_server(env, self.port, workers, threads,
                                  {"BENCH_STRATEGY": strategy, "BENCH_TIMING_DIR": str(self.timing)})
 
     def run(self, creds, args, sorteo: str, sellers: int, duration: float, hot: str | None, **labels) -> dict:
@@ -437,7 +442,7 @@ class Server:
         data = run_wrk(self.port, sellers, duration, self.cfg)
         if not hot or hot != "77":  # per accepted ticket is meaningless when most are refused
             data.update(cpu_per_ticket(before, cpu_snapshot(self.proc), data["ok"]))
-        data.update(server_times(self.timing), strategy=self.strategy, **labels)
+        data.update(server_times(self.timing), strategy=self.label, **labels)
         print(summary(data), flush=True)
         return data
 
@@ -471,7 +476,7 @@ def run_all(env: dict, ids: dict, args) -> list[dict]:
             race = ids["sorteos"][f"race_{srv.strategy}"]
             data = srv.run(creds, args, race, 32, args.race_duration, "77", scenario="race-77", run=1)
             data.update(race_check(race, ids["banca"], srv.strategy))
-            if srv.strategy == "accumulator":
+            if srv.strategy == "accumulator" and srv.label == srv.strategy:
                 data["accumulators_agree"] = all(accumulators_agree(env, ids["sorteos"][f"{k}_accumulator"])
                                                  for k in ("random", "hot", "race"))
             print(summary(data), flush=True)
@@ -484,7 +489,7 @@ def run_all(env: dict, ids: dict, args) -> list[dict]:
 
 def summary(d: dict) -> str:
     ms = lambda us: f"{us / 1000:.1f}"  # noqa: E731
-    text = (f"{d['strategy']:<12} {d['scenario']:<7} sellers={d['sellers']:<3} run={d['run']} "
+    text = (f"{d['strategy']:<17} {d['scenario']:<7} sellers={d['sellers']:<3} run={d['run']} "
             f"ok={d['ok']} 409={d['conflict']} other={d['other']} tps={d['tps']} "
             f"p50={ms(d['p50_us'])} p95={ms(d['p95_us'])} p99={ms(d['p99_us'])} max={ms(d['max_us'])} ms")
     if "cpu_py_ms_per_ticket" in d:
