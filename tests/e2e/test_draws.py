@@ -109,7 +109,12 @@ def test_evaluate_through_the_preview_and_see_the_winner(page, demo, login_as, c
     box.locator("[name=confirm_number]").fill("52")
     box.get_by_role("button", name="Ver vista previa").click()
     expect(page.locator("#evaluacion")).to_contain_text("Los números no coinciden")
+    # The refused form is swapped in by htmx: type only once that swap has settled, or the
+    # typing lands in the old form and the new one comes back with "52".
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    expect(page.locator("#evaluacion [name=confirm_number]")).to_have_value("52")
     page.locator("#evaluacion [name=confirm_number]").fill("25")
+    expect(page.locator("#evaluacion [name=confirm_number]")).to_have_value("25")
     page.locator("#evaluacion").get_by_role("button", name="Ver vista previa").click()
     preview = page.locator("#vista-previa-evaluacion")
     expect(preview).to_contain_text("Tiquetes ganadores")
