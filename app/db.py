@@ -95,6 +95,23 @@ class SoftDeleteMixin:
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_immediate", default=False)
 
 
+# --------------------------------------------------------------------------- hot-path SQL
+
+def postgres_sql(stmt) -> str:
+    """A Core statement compiled once for psycopg (pyformat parameters), for raw_cursor()."""
+    from sqlalchemy.dialects.postgresql import psycopg
+    return str(stmt.compile(dialect=psycopg.dialect()))
+
+
+def raw_cursor(conn, sql: str, params: dict):
+    """A DBAPI cursor on the transaction's own connection, `sql` executed: the per-request hot
+    paths (identity, sale) skip SQLAlchemy's statement and result machinery on PostgreSQL
+    (psycopg types the values itself). SQLite goes through Core instead."""
+    cur = conn.connection.cursor()
+    cur.execute(sql, params)
+    return cur
+
+
 def install_idle_ping(engine: Engine, idle_seconds: float) -> None:
     """Ping a pooled connection before use only when it sat idle in the pool for more than
     `idle_seconds` (DB_POOL_PING_IDLE_SECONDS; 0 pings on every checkout, like pool_pre_ping).

@@ -16,9 +16,7 @@ import sales_bench as sb  # noqa: E402
 
 
 def main(count: int = 3000) -> None:
-    env = {"DATABASE_URL": f"{sb.PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{sb.DBNAME}",
-           "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "production", "SESSION_COOKIE_SECURE": "0", "REDIS_URL": "",
-           "LOG_JSON": "0", "INPROCESS_SCHEDULER": "0"}
+    env = {**sb.app_env(), "BENCH_ENDPOINT": "internal"}
     sb.recreate_db()
     try:
         ids = sb.seed(env)

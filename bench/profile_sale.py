@@ -90,11 +90,7 @@ def main() -> None:
     ap.add_argument("--breakdown", action="store_true",
                     help="no profiler: CPU per sale of the main steps (wrapped functions, thread time)")
     args = ap.parse_args()
-    env = {"DATABASE_URL": f"{sb.PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{sb.DBNAME}",
-           "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "production", "SESSION_COOKIE_SECURE": "0", "REDIS_URL": "",
-           "LOG_JSON": "0", "INPROCESS_SCHEDULER": "0", "BENCH_ENDPOINT": "internal",
-           "RATELIMIT_SALES": "1000000 per minute", "RATELIMIT_AUTH": "1000000 per minute",
-           "RATELIMIT_ANON": "1000000 per minute", "RATELIMIT_LOGIN": "1000 per minute"}
+    env = {**sb.app_env(), "BENCH_ENDPOINT": "internal"}
     sb.recreate_db()
     try:
         ids = sb.seed(env)

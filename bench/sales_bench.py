@@ -345,6 +345,17 @@ def accumulators_agree(env: dict, sorteo_id: str) -> bool:
 
 # ------------------------------------------------------------------------------ main
 
+def app_env() -> dict:
+    """The environment the benchmarked app runs with: production config on the scratch database,
+    no Redis (rate-limit counters in worker memory), DOMAIN §20's limits raised for the run (60
+    tickets/min per user would throttle it)."""
+    return {"DATABASE_URL": f"{PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{DBNAME}",
+            "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "production",
+            "SESSION_COOKIE_SECURE": "0", "REDIS_URL": "", "INPROCESS_SCHEDULER": "0",
+            "RATELIMIT_SALES": "1000000 per minute", "RATELIMIT_AUTH": "1000000 per minute",
+            "RATELIMIT_ANON": "1000000 per minute", "RATELIMIT_LOGIN": "1000 per minute"}
+
+
 def calibrate() -> float | None:
     """The machine's pure-Python speed right now: bench/restrictions_engine.py's check_ticket for
     3 jugadas, in µs (35 µs on the quiet machine of the first passes). Figures of runs on one
@@ -390,12 +401,7 @@ def main() -> None:
     settings = pg_settings()
     if (settings["fsync"] != "on" or settings["synchronous_commit"] != "on") and not args.allow_unsafe:
         raise SystemExit(f"PostgreSQL must run with fsync and synchronous_commit on: {settings}")
-    env = {"DATABASE_URL": f"{PGURL.replace('postgresql://', 'postgresql+psycopg://')}/{DBNAME}",
-           "SECRET_KEY": "bench-secret-key-not-for-production", "BANCA_ENV": "production", "SESSION_COOKIE_SECURE": "0", "REDIS_URL": "",
-           "INPROCESS_SCHEDULER": "0",
-           # DOMAIN §20 limits raised for the run (60 tickets/min per user would throttle it).
-           "RATELIMIT_SALES": "1000000 per minute", "RATELIMIT_AUTH": "1000000 per minute",
-           "RATELIMIT_ANON": "1000000 per minute", "RATELIMIT_LOGIN": "1000 per minute"}
+    env = app_env()
     env["BENCH_ENDPOINT"] = "internal"  # also serve /bench/vender (the sale core without the page)
     recreate_db()
     report = {"machine": machine(), "postgres": settings, "method": {

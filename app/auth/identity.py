@@ -23,6 +23,7 @@ from flask_login import UserMixin
 from sqlalchemy import bindparam, select
 
 from app.auth.models import LoginSession, Role, User
+from app.db import postgres_sql, raw_cursor
 from app.org.models import Banca, Ventana
 
 _s, _u = LoginSession.__table__, User.__table__
@@ -43,12 +44,7 @@ IDENTITY_STMT = (
 )
 
 
-def _pg_sql(stmt) -> str:
-    from sqlalchemy.dialects.postgresql import psycopg
-    return str(stmt.compile(dialect=psycopg.dialect()))
-
-
-_IDENTITY_PG = _pg_sql(IDENTITY_STMT)
+_IDENTITY_PG = postgres_sql(IDENTITY_STMT)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -134,9 +130,7 @@ def read_identity(session, token_id: str):
         session.flush()  # what the ORM query did by itself (autoflush)
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        cur = conn.connection.cursor()
-        cur.execute(_IDENTITY_PG, {"token_id": token_id})
-        row = cur.fetchone()
+        row = raw_cursor(conn, _IDENTITY_PG, {"token_id": token_id}).fetchone()
     else:
         row = conn.execute(IDENTITY_STMT, {"token_id": token_id}).first()
     if row is None:

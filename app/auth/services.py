@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, or_, select
 
 from app.audit.services import record
 from app.auth.models import LoginSession, Role, User
@@ -74,10 +74,17 @@ def _user_active(user: User) -> bool:
 
 def idle_timeout_for_banca(banca: Banca | None) -> timedelta:
     """The banca's idle_timeout_minutes (5–60, default 60)."""
+    return idle_timeout_for_settings(banca.settings if banca is not None else None)
+
+
+def idle_timeout_for_settings(settings: dict | None) -> timedelta:
+    """idle_timeout_for_banca() on a banca's settings column (None: no banca)."""
     minutes = DEFAULT_IDLE_MINUTES
-    if banca is not None:
+    if settings is not None:
+        from app.org.models import DEFAULT_BANCA_SETTINGS
         try:
-            minutes = int(banca.setting("idle_timeout_minutes") or DEFAULT_IDLE_MINUTES)
+            minutes = int(settings.get("idle_timeout_minutes", DEFAULT_BANCA_SETTINGS.get("idle_timeout_minutes"))
+                          or DEFAULT_IDLE_MINUTES)
         except (TypeError, ValueError):
             minutes = DEFAULT_IDLE_MINUTES
     return timedelta(minutes=max(5, min(60, minutes)))
@@ -332,19 +339,6 @@ def set_user_password(session, user: User, password: str, *, reason: str = "Cont
     return revoke_user_sessions(session, user.id, reason=reason, except_session_id=keep_session_id)
 
 
-def _idle_timeout_from_settings(settings: dict | None) -> timedelta:
-    """idle_timeout_for_banca() on the banca's settings column (None: no banca)."""
-    if settings is None:
-        return idle_timeout_for_banca(None)
-    from app.org.models import DEFAULT_BANCA_SETTINGS
-    try:
-        minutes = int(settings.get("idle_timeout_minutes", DEFAULT_BANCA_SETTINGS.get("idle_timeout_minutes"))
-                      or DEFAULT_IDLE_MINUTES)
-    except (TypeError, ValueError):
-        minutes = DEFAULT_IDLE_MINUTES
-    return timedelta(minutes=max(5, min(60, minutes)))
-
-
 def resolve_session(session, token_id: str | None, *, now: datetime | None = None,
                     is_poll: bool = False):
     """The live (CurrentUser, SessionInfo) behind a cookie token, or None when revoked, expired,
@@ -370,7 +364,7 @@ def resolve_session(session, token_id: str | None, *, now: datetime | None = Non
     elif user.role != Role.ADMIN and info.banca_id != (user.ventana_banca_id if user.ventana_banca_id is not None
                                                        else user.banca_id):
         reason = "El usuario cambió de banca"
-    elif now - info.last_used_at > _idle_timeout_from_settings(banca_settings):
+    elif now - info.last_used_at > idle_timeout_for_settings(banca_settings):
         reason = "Inactividad"
     if reason is not None:
         _mark_revoked(session.get(LoginSession, info.id), now, reason)

@@ -14,7 +14,6 @@ from app.auth.decorators import any_role
 from app.auth.limits import sales_limit
 from app.db import unit_of_work
 from app.errors import DomainError, InvalidInput
-from app.extensions import db
 from app.htmx import is_partial, redirect as hx_redirect, render_page_or_fragment, trigger
 from app.sales import drafts, entry, page, queries
 from app.sales.entry import EntryError

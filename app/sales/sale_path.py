@@ -31,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit.models import ActivityLog
 from app.auth.models import User
+from app.db import postgres_sql, raw_cursor
 from app.draws.models import Loteria, Sorteo
 from app.org.models import Banca, ConfigVersion, Ventana
 from app.restrictions.domain import FILTER_TICKET, AccKey
@@ -100,27 +101,14 @@ _HEAD = (
 )
 
 
-def _pg_sql(stmt) -> str:
-    from sqlalchemy.dialects.postgresql import psycopg
-    return str(stmt.compile(dialect=psycopg.dialect()))
-
-
-_HEAD_PG = _pg_sql(_HEAD)
-
-
-def _raw(conn, sql: str, params: dict):
-    """A DBAPI cursor on the transaction's own connection: the hot path skips SQLAlchemy's
-    statement and result machinery on PostgreSQL (psycopg types the values itself)."""
-    cur = conn.connection.cursor()
-    cur.execute(sql, params)
-    return cur
+_HEAD_PG = postgres_sql(_HEAD)
 
 
 def load_head(conn, *, vendedor_id, sorteo_id, key: str) -> Head | None:
     """The sale's first statement; None when the vendedor does not exist."""
     params = {"vendedor_id": vendedor_id, "sorteo_id": sorteo_id, "key": key}
     if conn.dialect.name == "postgresql":
-        row = _raw(conn, _HEAD_PG, params).fetchone()
+        row = raw_cursor(conn, _HEAD_PG, params).fetchone()
     else:
         row = conn.execute(_HEAD, params).first()
     if row is None:
@@ -198,7 +186,7 @@ def upsert(conn, rows: Sequence[tuple[AccKey, Decimal]]) -> dict[tuple, Decimal]
         return {}
     sorteo_id = _as_uuid(rows[0][0].sorteo_id)
     if conn.dialect.name == "postgresql":
-        cur = _raw(conn, _PG_UPSERT, {"sorteo": sorteo_id, "rows": _rows_json(rows)})
+        cur = raw_cursor(conn, _PG_UPSERT, {"sorteo": sorteo_id, "rows": _rows_json(rows)})
         return {(n, t, i, f): a for n, t, i, f, a in cur.fetchall()}
     out = {}
     for key, delta in rows:  # SQLite: already serialised by BEGIN IMMEDIATE; order kept anyway
@@ -333,7 +321,7 @@ def _insert_pg(conn, sale: NewSale) -> str | None:
         params.update(d_id=sale.draft["id"], d_user=sale.draft["user_id"], d_vendedor=sale.draft["vendedor_id"],
                       d_key=sale.draft["key"], d_now=sale.draft["now"])
         sql = _PG_INSERT_DRAFT
-    row = _raw(conn, sql, params).fetchone()
+    row = raw_cursor(conn, sql, params).fetchone()
     if row is None:
         return None
     sale.draft_done = sale.draft is not None
