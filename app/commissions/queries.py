@@ -1,42 +1,14 @@
-"""Read side of commissions: the rows a policy hangs on and the catalogue its rules name.
-
-The catalogue reads (loterías, multiplier values) are read-only lookups for the editor's selects
-and for checking that a rule names a lotería of the same banca.
-"""
+"""Read side of commissions: the rows a policy hangs on. The catalogue its rules name (loterías,
+multiplier values) is read through app.draws.services (loterias_of_banca, loteria_ids_of_banca,
+numero_multiplier_values)."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from app.auth.models import Role, User
-from app.draws.models import Loteria, LoteriaMultiplier, MultiplierKind
 from app.org.models import Banca, Ventana
-
-
-def loterias_of_banca(session, banca_id: uuid.UUID) -> list[Loteria]:
-    """Every lotería of the banca (active first, then by name); inactive ones stay nameable."""
-    return list(session.scalars(
-        select(Loteria).where(Loteria.banca_id == banca_id)
-        .order_by(Loteria.is_active.desc(), Loteria.name)))
-
-
-def loteria_ids_of_banca(session, banca_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    if not ids:
-        return set()
-    return set(session.scalars(
-        select(Loteria.id).where(Loteria.banca_id == banca_id, Loteria.id.in_(ids))))
-
-
-def numero_multiplier_values(session, banca_id: uuid.UUID) -> list[Decimal]:
-    """Distinct active NUMERO multiplier values of the banca (suggestions for the editor)."""
-    rows = session.scalars(
-        select(LoteriaMultiplier.value_x).distinct()
-        .join(Loteria, Loteria.id == LoteriaMultiplier.loteria_id)
-        .where(Loteria.banca_id == banca_id, LoteriaMultiplier.kind == MultiplierKind.NUMERO,
-               LoteriaMultiplier.is_active.is_(True)))
-    return sorted({Decimal(v) for v in rows})
 
 
 def ventanas_of_banca(session, banca_id: uuid.UUID) -> list[Ventana]:

@@ -7,7 +7,8 @@ from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.routing import BuildError
 
 from app.auth.decorators import any_role
-from app.commissions import calc, forms, queries, services
+from app.commissions import calc, forms, services
+from app.draws import services as draws_services
 from app.db import unit_of_work
 from app.errors import DomainError, OutOfScope
 from app.extensions import db
@@ -118,7 +119,7 @@ def _has_policy(data: dict) -> bool:
 
 def _render(target: services.PolicyTarget, data: dict, *, errors: dict | None = None, probe_form=None,
             probe=None, status: int = 200):
-    loterias = queries.loterias_of_banca(db.session, target.banca_id)
+    loterias = draws_services.loterias_of_banca(db.session, target.banca_id)
     names = {str(l.id): l.name + ("" if l.is_active else " (inactiva)") for l in loterias}
     form = forms.PolicyForm(formdata=None, data=data)
     unknown = {r["loteria_id"] for r in data["rules"] if r["loteria_id"] and r["loteria_id"] not in names}
@@ -131,7 +132,7 @@ def _render(target: services.PolicyTarget, data: dict, *, errors: dict | None = 
         target=target, form=form, probe_form=probe_form, probe=probe, errors=errors or {},
         loteria_names=names, rule_choices=rule_choices, bet_type_choices=forms.BET_TYPE_CHOICES,
         probe_loteria_choices=[("", "Otra")] + list(names.items()),
-        probe_tipo_choices=forms.PROBE_BET_TYPE_CHOICES, multipliers=queries.numero_multiplier_values(db.session, target.banca_id),
+        probe_tipo_choices=forms.PROBE_BET_TYPE_CHOICES, multipliers=draws_services.numero_multiplier_values(db.session, target.banca_id),
         now=now, own_status=calc.status(target.document, now), vigencia=forms.vigencia_dates(target.document),
         seller_level=calc.resolve_vendedor(*target.chain(), now).level,
         listero_level=calc.resolve_listero(target.chain().ventana, target.chain().banca, now).level,

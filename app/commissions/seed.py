@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.commissions import calc, queries, services
+from app.draws import services as draws_services
 from app.org.models import Banca
 from app.tz import cr_day_bounds, cr_today, to_cr
 
@@ -21,7 +22,7 @@ def seed_demo(session, banca: Banca) -> dict[str, int]:
     Returns how many policies were created per level.
     """
     banca = getattr(banca, "banca", banca)
-    loterias = {l.name.upper(): l for l in queries.loterias_of_banca(session, banca.id)}
+    loterias = {l.name.upper(): l for l in draws_services.loterias_of_banca(session, banca.id)}
     three_digit = [l for l in loterias.values() if l.digits == 3]
     tica = loterias.get("TICA") or next(iter(loterias.values()), None)
     created = {"banca": 0, "ventanas": 0, "vendedores": 0}

@@ -13,6 +13,7 @@ from typing import Any
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.commissions import calc, queries
+from app.draws import services as draws_services
 from app.org.config_version import bump_config_version
 from app.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from app.org.models import Banca, Ventana
@@ -138,7 +139,7 @@ def validate_for_banca(*, session, banca_id, policy: Any) -> dict:
     except calc.PolicyError as exc:
         raise _invalid(exc.errors) from None
     wanted = {uuid.UUID(r["loteria_id"]) for r in document["rules"] if _is_uuid(r["loteria_id"])}
-    known = queries.loteria_ids_of_banca(session, banca_id, wanted)
+    known = draws_services.loteria_ids_of_banca(session, banca_id, wanted)
     errors = {f"rules.{i}.loteria_id": "Esa lotería no pertenece a esta banca."
               for i, r in enumerate(document["rules"])
               if r["loteria_id"] is not None and (not _is_uuid(r["loteria_id"])

@@ -17,13 +17,22 @@ LIVE_STATUSES = (TicketStatus.ACTIVE, TicketStatus.EVALUATED, TicketStatus.PAID)
 
 # ------------------------------------------------------------------------------ catalogue
 
-def loterias_of(session, banca_id, *, active: bool | None = None, search: str | None = None):
+def loterias_of(session, banca_id, *, active: bool | None = None, search: str | None = None,
+                active_first: bool = False):
     stmt = select(Loteria).where(Loteria.banca_id == banca_id)
     if active is not None:
         stmt = stmt.where(Loteria.is_active.is_(active))
     if search:
         stmt = stmt.where(func.lower(Loteria.name).like(f"%{search.lower()}%"))
-    return session.scalars(stmt.order_by(Loteria.name)).all()
+    order = (Loteria.is_active.desc(), Loteria.name) if active_first else (Loteria.name,)
+    return session.scalars(stmt.order_by(*order)).all()
+
+
+def loteria_ids_in_banca(session, banca_id, ids) -> set[uuid.UUID]:
+    """Which of `ids` are loterías of the banca."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Loteria.id).where(Loteria.banca_id == banca_id, Loteria.id.in_(ids))))
 
 
 def loteria_by_name(session, banca_id, name: str):

@@ -12,6 +12,8 @@ Reads for other domains
   ``within_sales_hours(now)``, ``closing_time_before_draw``, schedules, days_ahead, colour.
 - ``sorteo_cutoff(session, sorteo, now) -> SorteoCutoff``: the banca rule → lotería → 5 min cutoff
   (reopen, §6); per-vendedor cutoffs are the restrictions engine's ``resolve_cutoff``.
+- ``loterias_of_banca`` / ``loteria_ids_of_banca`` / ``numero_multiplier_values(session, banca_id)``:
+  the catalogue of a banca the caller names (the commission policy editor and its checks).
 
 Use cases (ADMIN, audited, never commit): catalogue (create/update/deactivate/reactivate lotería;
 create/update/(de)activate multiplier), sorteo transitions (open, close, reopen, cancel,
@@ -210,6 +212,24 @@ def list_loterias(session, scope: Scope, *, active: bool | None = True, search: 
 
 def list_multipliers(session, scope: Scope, *, loteria_id=None, kind=None, active: bool | None = True):
     return queries.multipliers_of(session, scope.require_banca(), loteria_id=loteria_id, kind=kind, active=active)
+
+
+# Catalogue reads for a banca named by the caller (another domain's editor or check, e.g. the
+# commission policies of a ventana whose banca is not the session's selected one).
+
+def loterias_of_banca(session, banca_id) -> list[Loteria]:
+    """Every lotería of the banca, active first, then by name (inactive ones stay nameable)."""
+    return list(queries.loterias_of(session, banca_id, active_first=True))
+
+
+def loteria_ids_of_banca(session, banca_id, ids) -> set[uuid.UUID]:
+    """Which of `ids` are loterías of the banca."""
+    return queries.loteria_ids_in_banca(session, banca_id, ids)
+
+
+def numero_multiplier_values(session, banca_id) -> list[Decimal]:
+    """Distinct active NUMERO multiplier values of the banca's loterías, ascending."""
+    return sorted({Decimal(m.value_x) for m in queries.multipliers_of(session, banca_id, kind="NUMERO", active=True)})
 
 
 def evaluation_options(session, sorteo: Sorteo):
