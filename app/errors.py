@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import render_template, request
 from flask_limiter import RateLimitExceeded
@@ -92,7 +93,13 @@ def register_error_handlers(app) -> None:
         # Our limits carry a Spanish error_message (app/auth/limits.py); others get the generic one.
         message = err.description if getattr(err.limit, "error_message", None) else MESSAGES[429]
         log.warning("rate limit exceeded on %s %s: %s", request.method, request.path, err.limit.limit)
-        return _error_response(429, message)
+        body, status = _error_response(429, message)
+        # Retry-After (DOMAIN §20): the breached window's reset. X-RateLimit-* headers are off
+        # (RATELIMIT_HEADERS_ENABLED): computing them read the limiter storage on every response.
+        from app.extensions import limiter
+        breached = limiter.current_limit
+        wait = max(1, breached.reset_at - int(time.time())) if breached is not None else 60
+        return body, status, {"Retry-After": str(wait)}
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
