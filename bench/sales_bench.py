@@ -443,12 +443,13 @@ class Server:
 
     def run(self, creds, args, sorteo: str, sellers: int, duration: float, hot: str | None, **labels) -> dict:
         lua_config(self.cfg, creds, args.route, sorteo, self.m90, hot)
+        calibration = calibrate()  # the machine's speed right before this run
         server_times(self.timing)
         before = cpu_snapshot(self.proc)
         data = run_wrk(self.port, sellers, duration, self.cfg)
         if not hot or hot != "77":  # per accepted ticket is meaningless when most are refused
             data.update(cpu_per_ticket(before, cpu_snapshot(self.proc), data["ok"]))
-        data.update(server_times(self.timing), strategy=self.label, **labels)
+        data.update(server_times(self.timing), strategy=self.label, calibration_us=calibration, **labels)
         print(summary(data), flush=True)
         return data
 
@@ -500,6 +501,8 @@ def summary(d: dict) -> str:
             f"p50={ms(d['p50_us'])} p95={ms(d['p95_us'])} p99={ms(d['p99_us'])} max={ms(d['max_us'])} ms")
     if "cpu_py_ms_per_ticket" in d:
         text += f" cpu/ticket py={d['cpu_py_ms_per_ticket']} pg={d['cpu_pg_ms_per_ticket']} ms"
+    if d.get("calibration_us"):
+        text += f" cal={d['calibration_us']}µs"
     if "server_p50_us" in d:
         text += f" server p50={ms(d['server_p50_us'])} p95={ms(d['server_p95_us'])} ms"
     if d.get("accumulators_agree") is not None:
