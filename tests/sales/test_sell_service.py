@@ -411,3 +411,48 @@ def test_applies_to_hour_only_in_that_hour(sale_env):
     add_rule(env.org.banca, number="46", max_total=D(100), applies_to_hour=hour)
     with pytest.raises(SaleRejected, match="Número 46"):
         env.sell([numero("46", 101, d.m90)])
+
+
+def _sell_resetting_draft(env, lines, draft_key, idem=None):
+    import uuid as _uuid
+
+    from app.sales import services
+    from app.tz import utcnow
+    user = env.org.vendedor
+    with db.session.begin_nested():
+        return services.sell_ticket(
+            db.session, scope=env.scope(user), actor=user, vendedor_id=user.id, sorteo_id=env.sorteo.id,
+            lines=lines, cliente_nombre=None, idempotency_key=idem or key(), now=env.now,
+            reset_draft={"id": _uuid.uuid4(), "user_id": user.id, "vendedor_id": user.id, "key": draft_key,
+                         "now": utcnow()})
+
+
+def test_the_sale_statement_resets_the_draft_on_postgres(sale_env):
+    """PostgreSQL: the sale's last statement creates or empties the seller's draft and stores the
+    next key; SQLite leaves that to the route (draft_reset False). A refused sale touches nothing."""
+    from app.sales.models import SalesDraft
+    from tests.conftest import IS_POSTGRES
+
+    def draft():
+        db.session.expire_all()
+        return db.session.scalar(select(SalesDraft).where(SalesDraft.user_id == sale_env.org.vendedor.id,
+                                                          SalesDraft.vendedor_id == sale_env.org.vendedor.id))
+
+    assert draft() is None
+    result = _sell_resetting_draft(sale_env, [numero("12", 500, sale_env.draw.m90)], "v-next-key-1")
+    assert result.draft_reset is IS_POSTGRES
+    if not IS_POSTGRES:
+        assert draft() is None
+        return
+    row = draft()  # created by the statement
+    assert row.idempotency_key == "v-next-key-1" and row.lines == [] and row.sorteo_id == sale_env.sorteo.id
+    row.lines, row.cliente_nombre = [{"t": "x"}], "Ana"
+    db.session.flush()
+    again = _sell_resetting_draft(sale_env, [numero("34", 500, sale_env.draw.m90)], "v-next-key-2")
+    assert again.draft_reset
+    row = draft()  # emptied by the statement
+    assert row.idempotency_key == "v-next-key-2" and row.lines == [] and row.cliente_nombre is None
+    add_rule(sale_env.org.banca, number="56", max_total=D(100))
+    with pytest.raises(SaleRejected):
+        _sell_resetting_draft(sale_env, [numero("56", 500, sale_env.draw.m90)], "v-never")
+    assert draft().idempotency_key == "v-next-key-2"
