@@ -218,6 +218,9 @@ class AccumulatorStrategy:
     """
 
     name = "accumulator"
+    # PostgreSQL: upsert, counter, ticket, jugadas, audit and draft in ONE statement
+    # (insert_checked), the limits checked on its returned totals before COMMIT.
+    one_statement = True
 
     def reserve(self, conn, ctx, lines, rows, *, lock_ticket_rows: bool):
         number_rows, ticket_rows = split_ticket_rows(rows)
@@ -293,6 +296,40 @@ _PG_INSERT_DRAFT = _PG_INSERT.replace(
     ") SELECT ticket_number FROM t")
 
 
+# PostgreSQL, one round trip: every accumulator row of the ticket (number rows, then TICKET rows:
+# the global lock order) is upserted first and RETURNS its new total, then the counter, the ticket,
+# its jugadas, the audit row (and the draft). The caller checks the limits on the returned totals
+# and raises when one is exceeded: the transaction (the route's unit of work) rolls it all back.
+_PG_INSERT_CHECKED = _PG_INSERT.replace(
+    " DO UPDATE SET amount = e.amount + EXCLUDED.amount RETURNING 1",
+    " DO UPDATE SET amount = e.amount + EXCLUDED.amount"
+    " RETURNING e.number, e.scope_type, e.scope_id::text AS scope_id, e.filter, e.amount")
+_CHECKED_TAIL = (") SELECT t.ticket_number, acc.number, acc.scope_type, acc.scope_id, acc.filter, acc.amount"
+                 " FROM acc LEFT JOIN t ON true")
+_PG_INSERT_CHECKED_DRAFT = _PG_INSERT_DRAFT.replace(
+    " DO UPDATE SET amount = e.amount + EXCLUDED.amount RETURNING 1",
+    " DO UPDATE SET amount = e.amount + EXCLUDED.amount"
+    " RETURNING e.number, e.scope_type, e.scope_id::text AS scope_id, e.filter, e.amount"
+).replace(") SELECT ticket_number FROM t", _CHECKED_TAIL)
+_PG_INSERT_CHECKED = _PG_INSERT_CHECKED.replace(") SELECT ticket_number FROM t", _CHECKED_TAIL)
+
+
+def insert_checked(conn, sale: NewSale, rows: Sequence[tuple[AccKey, Decimal]]):
+    """PostgreSQL only: `rows` (number rows then TICKET rows, as split_ticket_rows orders them)
+    added to their accumulators and the sale inserted, in one statement. Returns (ticket number
+    or None when a concurrent twin already committed this idempotency key, new totals keyed like
+    upsert()). Nothing is checked here: the caller compares the totals with the rules and raises,
+    and its transaction rolls the whole sale back."""
+    params = _insert_params(sale)
+    params["acc"] = _rows_json(rows)
+    sql = _PG_INSERT_CHECKED_DRAFT if sale.draft is not None else _PG_INSERT_CHECKED
+    got = raw_cursor(conn, sql, params).fetchall()
+    totals = {(n, t, i, f): a for _, n, t, i, f, a in got}
+    number = got[0][0] if got else None
+    sale.draft_done = number is not None and sale.draft is not None
+    return number, totals
+
+
 def insert_sale(conn, sale: NewSale) -> str | None:
     """Counter, ticket, jugadas, audit (and the deferred accumulator rows) — the ticket number,
     or None when another transaction already committed a ticket with this idempotency key."""
@@ -309,18 +346,22 @@ def _audit_json(sale: NewSale) -> str:
     return _json(sale.audit["details"])
 
 
-def _insert_pg(conn, sale: NewSale) -> str | None:
+def _insert_params(sale: NewSale) -> dict:
     ticket_id, sorteo_id = sale.ticket["id"], sale.ticket["sorteo_id"]
     jugadas = [{**j, "ticket_id": ticket_id, "sorteo_id": sorteo_id, "is_winner": False, "is_active": True,
                 "is_excluded": False} for j in sale.jugadas]
     params = {"sorteo_id": sorteo_id, "acc": _rows_json(sale.deferred), "business_date": sale.business_date,
               "prefix": sale.prefix, "ticket": _json(sale.ticket), "jugadas": _json(jugadas),
               "audit": _json(sale.audit), "mark": TICKET_NUMBER_MARK}
-    sql = _PG_INSERT
     if sale.draft is not None:
         params.update(d_id=sale.draft["id"], d_user=sale.draft["user_id"], d_vendedor=sale.draft["vendedor_id"],
                       d_key=sale.draft["key"], d_now=sale.draft["now"])
-        sql = _PG_INSERT_DRAFT
+    return params
+
+
+def _insert_pg(conn, sale: NewSale) -> str | None:
+    params = _insert_params(sale)
+    sql = _PG_INSERT_DRAFT if sale.draft is not None else _PG_INSERT
     row = raw_cursor(conn, sql, params).fetchone()
     if row is None:
         return None

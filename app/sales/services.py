@@ -137,6 +137,9 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
     # taken: between the accumulator upsert and the commit only the check and one statement run.
     sale = _build_sale(scope, actor, head, config, sale_lines, cliente, key, payload, business_date, now)
     rows = engine.required_accumulators(specs, eng_lines, ctx)  # step 8, atomic with the write
+    sale.draft = reset_draft
+    if conn.dialect.name == "postgresql" and getattr(sale_path.STRATEGY, "one_statement", False):
+        return _sell_in_one_statement(session, scope, conn, sale, rows, specs, eng_lines, ctx, now, head, payload)
     needs_sales = any(r.base_amount and r.sales_percentage for r in specs if engine.rule_applies(r, ctx))
     accumulated, locked, deferred = sale_path.STRATEGY.reserve(conn, ctx, eng_lines, rows,
                                                                lock_ticket_rows=needs_sales)
@@ -148,12 +151,30 @@ def sell_ticket(session, *, scope: Scope, actor, vendedor_id, sorteo_id, lines: 
             return _replay(session, scope, twin[0], twin[1], payload)
         raise _violations_error(violations)
     sale.deferred = deferred
-    sale.draft = reset_draft
     number = sale_path.insert_sale(conn, sale)
     if number is None:  # the idempotency key was committed by a concurrent twin
         sale_path.STRATEGY.compensate(conn, [*locked, *deferred])
         twin = sale_path.find_by_key(conn, key)
         return _replay(session, scope, twin[0], twin[1], payload)
+    return SaleResult(ticket=_attach(head, sale, number), replayed=False, draft_reset=sale.draft_done)
+
+
+def _sell_in_one_statement(session, scope, conn, sale, rows, specs, eng_lines, ctx, now, head, payload):
+    """PostgreSQL, steps 8–9 in one round trip: the accumulator rows (number rows, then TICKET
+    rows, then the counter: the global lock order) are upserted and the sale inserted by one
+    statement that returns the new totals; the limits are checked on them (minus this ticket's
+    own deltas) before COMMIT. A refusal raises, and the caller's transaction rolls the whole sale
+    back (ticket, jugadas, audit, counter, accumulators, draft): nothing is written."""
+    number_rows, ticket_rows = sale_path.split_ticket_rows(rows)
+    ordered_rows = number_rows + ticket_rows
+    number, totals = sale_path.insert_checked(conn, sale, ordered_rows)
+    if number is None:  # a double submit committed this key first: undo ours, answer with the twin
+        sale_path.STRATEGY.compensate(conn, ordered_rows)
+        twin = sale_path.find_by_key(conn, sale.ticket["idempotency_key"])
+        return _replay(session, scope, twin[0], twin[1], payload)
+    violations = engine.check_ticket(specs, eng_lines, ctx, sale_path.totals_before(ordered_rows, totals), now)
+    if violations:
+        raise _violations_error(violations)
     return SaleResult(ticket=_attach(head, sale, number), replayed=False, draft_reset=sale.draft_done)
 
 

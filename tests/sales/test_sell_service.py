@@ -389,6 +389,28 @@ def test_rejected_sale_writes_nothing(sale_env):
     assert _count(Jugada, sorteo_id=env.sorteo.id) == 0
 
 
+def test_refused_sale_consumes_no_number_accumulator_or_audit_row(sale_env):
+    """On PostgreSQL the limit check runs on the totals the sale's one statement returned, after
+    its rows went in: the refusal must still leave nothing (its transaction rolls back)."""
+    env, d = sale_env, sale_env.draw
+    first = env.sell([numero("70", 100, d.m90)]).ticket.ticket_number
+    acc_before = {(a.number, a.scope_type, a.filter): a.amount
+                  for a in db.session.scalars(select(ExposureAccumulator)
+                                              .where(ExposureAccumulator.sorteo_id == env.sorteo.id))}
+    logs_before = _count(ActivityLog, action="TICKET_CREATE")
+    add_rule(env.org.banca, number="71", max_total=D(100))
+    with pytest.raises(SaleRejected, match="Número 71"):
+        env.sell([numero("71", 150, d.m90), numero("72", 100, d.m90)])
+    db.session.expire_all()
+    acc_after = {(a.number, a.scope_type, a.filter): a.amount
+                 for a in db.session.scalars(select(ExposureAccumulator)
+                                             .where(ExposureAccumulator.sorteo_id == env.sorteo.id))}
+    assert {k: v for k, v in acc_after.items() if v} == {k: v for k, v in acc_before.items() if v}
+    assert _count(ActivityLog, action="TICKET_CREATE") == logs_before
+    second = env.sell([numero("73", 100, d.m90)]).ticket.ticket_number
+    assert int(second.split("-")[1]) == int(first.split("-")[1]) + 1  # no number was consumed
+
+
 def test_sequence_past_99999_keeps_growing(sale_env):
     env = sale_env
     bd = cr_date_of(env.sorteo.scheduled_at)
