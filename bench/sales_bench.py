@@ -431,15 +431,18 @@ class Server:
     """One gunicorn serving the app with one limit-check strategy."""
 
     def __init__(self, spec: str, env: dict, args):
-        # "accumulator" or "accumulator@8x1" (a gunicorn layout of its own: workers x threads)
-        strategy, _, layout = spec.partition("@")
+        # "accumulator", "accumulator@8x1" (a gunicorn layout of its own: workers x threads) or
+        # "accumulator~two_step" (a variant of the sale path, bench/sales_wsgi.py BENCH_VARIANT)
+        base, _, layout = spec.partition("@")
+        strategy, _, variant = base.partition("~")
         workers, threads = (int(x) for x in layout.split("x")) if layout else (args.workers, args.threads)
-        self.strategy, self.label = strategy, spec if layout else strategy
+        self.strategy, self.label = strategy, spec
         self.port = free_port()
         self.timing = Path(tempfile.mkdtemp(prefix=f"bench-sales-{strategy}-"))
         self.cfg = self.timing / "config.lua"
         self.proc = start_server(env, self.port, workers, threads,
-                                 {"BENCH_STRATEGY": strategy, "BENCH_TIMING_DIR": str(self.timing)})
+                                 {"BENCH_STRATEGY": strategy, "BENCH_VARIANT": variant,
+                                  "BENCH_TIMING_DIR": str(self.timing)})
 
     def run(self, creds, args, sorteo: str, sellers: int, duration: float, hot: str | None, **labels) -> dict:
         lua_config(self.cfg, creds, args.route, sorteo, self.m90, hot)

@@ -2,6 +2,8 @@
 
 - BENCH_STRATEGY=sorteo_lock swaps the sale's limit check for the per-sorteo advisory-lock
   variant of DOMAIN §11.1 (bench/sales_sorteo_lock.py) — benchmark only, never in production.
+- BENCH_VARIANT=two_step runs the accumulator sale in two statements (upsert, check, insert), as
+  before the one-statement path, for side-by-side runs.
 - BENCH_TIMING_DIR=<dir> wraps the app in a middleware that appends each POST's server time
   (WSGI call, microseconds) to <dir>/<pid>.txt, for the single-seller "server time" figure.
 - BENCH_ENDPOINT=internal adds POST /bench/vender (a minimal route doing what /venta/vender does:
@@ -25,6 +27,11 @@ if os.environ.get("BENCH_STRATEGY") == "sorteo_lock":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from sales_sorteo_lock import install  # noqa: E402
     install()
+
+if os.environ.get("BENCH_VARIANT") == "two_step":
+    # The sale as before the one-statement path: accumulator upsert, check, then the insert.
+    from app.sales import sale_path
+    sale_path.STRATEGY.one_statement = False
 
 if os.environ.get("BENCH_ENDPOINT") == "internal":
     from flask import Blueprint, request
