@@ -52,6 +52,28 @@ STEPS = [
 ]
 
 
+def _ab_two_step(one, rounds: int) -> None:
+    import statistics
+
+    from app.sales import sale_path
+    for i in range(50):
+        one(i)
+    cpu = {True: [], False: []}
+    n = 1000
+    for r in range(rounds):
+        for flag in ((True, False) if r % 2 == 0 else (False, True)):
+            sale_path.STRATEGY.one_statement = flag
+            c0 = time.process_time()
+            for _ in range(100):
+                n += 1
+                one(n)
+            cpu[flag].append((time.process_time() - c0) / 100 * 1000)
+    sale_path.STRATEGY.one_statement = True
+    for flag, label in ((True, "one statement"), (False, "two statements")):
+        print(f"{label:<15} median {statistics.median(cpu[flag]):.2f} ms CPU per sale "
+              f"(rounds: {' '.join(f'{x:.2f}' for x in cpu[flag])})")
+
+
 spent_calls: dict[str, int] = {}
 
 
@@ -87,6 +109,9 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--keep-db", action="store_true")
     ap.add_argument("--no-profile", action="store_true", help="only time the requests")
+    ap.add_argument("--ab-two-step", action="store_true",
+                    help="A/B in one process: rounds of 100 sales alternate the one-statement and the "
+                         "two-statement sale; prints the median CPU per sale of each")
     ap.add_argument("--breakdown", action="store_true",
                     help="no profiler: CPU per sale of the main steps (wrapped functions, thread time)")
     args = ap.parse_args()
@@ -115,6 +140,9 @@ def main() -> None:
             resp = client.post(args.route, data=MultiDict(data), headers={"X-CSRFToken": csrf, "HX-Request": "true"})
             return resp.status_code
 
+        if args.ab_two_step:
+            _ab_two_step(one, rounds=max(4, args.count // 100))
+            return
         spent = _wrap_steps() if args.breakdown else None
         if spent is not None:
             args.no_profile = True
