@@ -4,14 +4,17 @@ unit of work.
 A sale costs these statements inside the caller's transaction:
   1. `load_head`: vendedor + ventana + banca flags, sorteo + lotería, ConfigVersion and any
      ticket already holding the idempotency key — one SELECT.
-  2. `Strategy.reserve`: the exposure accumulator upsert of the rows the limit check needs
-     (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, rows in a fixed order), which row-locks
-     them until commit and returns the new totals.
-  3. `insert_sale`: on PostgreSQL ONE statement — a CTE that upserts the deferred accumulator
-     rows (the per-scope TICKET rows), then takes the daily ticket counter, inserts the ticket
-     (ON CONFLICT on the idempotency key DO NOTHING), its jugadas and its audit row. The shared
-     locks (TICKET rows, counter) are taken last and held only until the commit.
-On SQLite the same steps run as separate Core statements inside BEGIN IMMEDIATE.
+  2. PostgreSQL (`AccumulatorStrategy.one_statement`): `insert_checked`, ONE statement — a CTE
+     that upserts every accumulator row of the ticket (`INSERT … ON CONFLICT DO UPDATE …
+     RETURNING`, number rows then TICKET rows, in a fixed order: row locks held until commit),
+     takes the daily ticket counter, inserts the ticket (ON CONFLICT on the idempotency key DO
+     NOTHING), its jugadas, its audit row and resets the seller's draft, and returns the new
+     totals. The caller checks the limits on them and raises on a refusal, which rolls the whole
+     sale back.
+  Otherwise (SQLite; the benchmark's per-sorteo-lock strategy): `Strategy.reserve` upserts the
+     number rows and returns their totals, the caller checks, then `insert_sale` writes the
+     deferred TICKET rows, the counter, ticket, jugadas and audit row (on SQLite as separate
+     Core statements inside BEGIN IMMEDIATE).
 
 Lock order (deadlock freedom): number accumulator rows (sorted) → TICKET rows (sorted) →
 ticket counter. Everything that touches accumulators (sale, cancel, restore, exclusions) must
