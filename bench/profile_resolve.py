@@ -35,19 +35,7 @@ def main(count: int = 3000) -> None:
             db.session.commit()
             from sqlalchemy import text
             variants = {"select 1 (baseline)": lambda: db.session.execute(text("SELECT 1")).first(),
-                        "resolve": lambda: resolve_session(db.session, "bench-token-0001"),
-                        "raw 20 columns": lambda: raw(RAW_SQL)}
-            RAW_SQL = ("SELECT s.id, s.user_id, s.banca_id, s.expires_at, s.last_used_at, s.revoked, u.id, u.username,"
-                       " u.name, u.role, u.is_active, u.deleted_at, u.banca_id, u.ventana_id, u.settings,"
-                       " v.name, v.is_active, v.deleted_at, v.banca_id, b.is_active, b.deleted_at, b.name"
-                       " FROM login_sessions s JOIN users u ON u.id = s.user_id"
-                       " LEFT JOIN ventanas v ON v.id = u.ventana_id LEFT JOIN bancas b ON b.id = s.banca_id"
-                       " WHERE s.token_id = %(t)s")
-
-            def raw(sql):
-                cur = db.session.connection().connection.cursor()
-                cur.execute(sql, {"t": "bench-token-0001"})
-                return cur.fetchone()
+                        "resolve": lambda: resolve_session(db.session, "bench-token-0001")}
             import statistics
             results = {label: [] for label in variants}
             per_round = max(50, count // 10)

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.htmx import redirect as hx_redirect
 from app.htmx import render_page_or_fragment
 from app.jobs import available_periodic, get_queue, periodic_by_name
-from app.jobs.services import list_job_health, set_enabled
+from app.jobs.services import JobHealth, list_job_health, set_enabled
 from app.scope import current_scope
 from app.tz import utcnow
 
@@ -30,18 +30,22 @@ class OpenTimeForm(FlaskForm):
     open_time = StringField("Hora de apertura de sorteos", validators=[DataRequired("Indique la hora.")])
 
 
-@dataclass
+@dataclass(frozen=True)
 class JobRow:
-    name: str
-    label: str
+    """A job's health (app.jobs.services.JobHealth) with the page's schedule text and next run."""
+
+    job: JobHealth
     schedule: str
-    enabled: bool
-    last_run_at: datetime | None
-    last_result: str | None
-    last_message: str | None
-    last_count: int
     next_run_at: datetime | None
-    health: str  # ok | late | error | never | off
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.job, name)
+
+    @property
+    def health(self) -> str:
+        return self.job.status
 
     @property
     def health_label(self) -> str:
@@ -73,16 +77,7 @@ def job_rows(session, now: datetime) -> list[JobRow]:
     for h in list_job_health(session, now):
         spec = periodic_by_name(h.name)
         next_run = automation.next_open_run(session, now) if h.name == "open_sorteos" else h.next_run_at
-        if not h.enabled:
-            health = "off"
-        elif h.last_run_at is None:
-            health = "never"
-        elif h.last_result == "error":
-            health = "error"
-        else:
-            health = "ok" if h.healthy else "late"
-        rows.append(JobRow(h.name, h.label, _schedule_text(spec, open_t), h.enabled, h.last_run_at, h.last_result,
-                           h.last_message, h.last_count, next_run if h.enabled else None, health))
+        rows.append(JobRow(h, _schedule_text(spec, open_t), next_run if h.enabled else None))
     return rows
 
 

@@ -33,6 +33,17 @@ class JobHealth:
     next_run_at: datetime | None
     healthy: bool
 
+    @property
+    def status(self) -> str:
+        """off | never | error | ok | late (the Trabajos page's "Salud")."""
+        if not self.enabled:
+            return "off"
+        if self.last_run_at is None:
+            return "never"
+        if self.last_result == "error":
+            return "error"
+        return "ok" if self.healthy else "late"
+
 
 def list_job_health(session, now: datetime | None = None) -> list[JobHealth]:
     now = now or utcnow()

@@ -303,18 +303,21 @@ _PG_INSERT_DRAFT = _PG_INSERT.replace(
 # the global lock order) is upserted first and RETURNS its new total, then the counter, the ticket,
 # its jugadas, the audit row (and the draft). The caller checks the limits on the returned totals
 # and raises when one is exceeded: the transaction (the route's unit of work) rolls it all back.
-_PG_INSERT_CHECKED = _PG_INSERT.replace(
-    " DO UPDATE SET amount = e.amount + EXCLUDED.amount RETURNING 1",
-    " DO UPDATE SET amount = e.amount + EXCLUDED.amount"
-    " RETURNING e.number, e.scope_type, e.scope_id::text AS scope_id, e.filter, e.amount")
+_RETURNING_ONE = " DO UPDATE SET amount = e.amount + EXCLUDED.amount RETURNING 1"
+_RETURNING_TOTALS = (" DO UPDATE SET amount = e.amount + EXCLUDED.amount"
+                     " RETURNING e.number, e.scope_type, e.scope_id::text AS scope_id, e.filter, e.amount")
+_TAIL = ") SELECT ticket_number FROM t"
 _CHECKED_TAIL = (") SELECT t.ticket_number, acc.number, acc.scope_type, acc.scope_id, acc.filter, acc.amount"
                  " FROM acc LEFT JOIN t ON true")
-_PG_INSERT_CHECKED_DRAFT = _PG_INSERT_DRAFT.replace(
-    " DO UPDATE SET amount = e.amount + EXCLUDED.amount RETURNING 1",
-    " DO UPDATE SET amount = e.amount + EXCLUDED.amount"
-    " RETURNING e.number, e.scope_type, e.scope_id::text AS scope_id, e.filter, e.amount"
-).replace(") SELECT ticket_number FROM t", _CHECKED_TAIL)
-_PG_INSERT_CHECKED = _PG_INSERT_CHECKED.replace(") SELECT ticket_number FROM t", _CHECKED_TAIL)
+
+
+def _checked(sql: str) -> str:
+    """The insert statement returning every accumulator row's new total beside the ticket number."""
+    return sql.replace(_RETURNING_ONE, _RETURNING_TOTALS).replace(_TAIL, _CHECKED_TAIL)
+
+
+_PG_INSERT_CHECKED = _checked(_PG_INSERT)
+_PG_INSERT_CHECKED_DRAFT = _checked(_PG_INSERT_DRAFT)
 
 
 def insert_checked(conn, sale: NewSale, rows: Sequence[tuple[AccKey, Decimal]]):

@@ -11,6 +11,7 @@ import pytest
 from app.extensions import db
 from app.scope import scope_for_user
 from tests.conftest import HX
+from tests.sales.core_helpers import evaluate  # noqa: F401  (the route tests import it from here)
 
 D = Decimal
 
@@ -62,20 +63,3 @@ def tokens(html: str) -> list[str]:
 
 def idem_key(html: str) -> str:
     return re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
-
-
-def evaluate(env: Env, number: str, *, extra=None):
-    """Close and evaluate the env's sorteo through the draws service (winners get payouts)."""
-    from datetime import timedelta
-
-    from app.draws.evaluation import evaluate_sorteo
-    from app.draws.models import SorteoStatus
-    sorteo = env.sorteo
-    sorteo.status = SorteoStatus.CLOSED
-    db.session.flush()
-    evaluate_sorteo(db.session, sorteo_id=sorteo.id, number=number,
-                    extra_multiplier_id=extra.id if extra is not None else None,
-                    actor_id=env.org.admin.id, now=sorteo.scheduled_at + timedelta(minutes=5))
-    db.session.flush()
-    db.session.expire_all()
-    return sorteo
