@@ -76,7 +76,7 @@ def register_request_hooks(app: Flask) -> None:
         g.request_id = clean_request_id(request.headers.get("X-Request-ID")) or uuid.uuid4().hex
         g.request_started = time.monotonic()
 
-    # Runs before the limiter's and CSRF's hooks, which were registered earlier.
+    # Runs before the CSRF and rate-limit hooks, which were registered earlier.
     app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
 
     @app.before_request

@@ -70,9 +70,6 @@ class Config:
     RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "600 per minute")
     RATELIMIT_SALES = os.environ.get("RATELIMIT_SALES", "60 per minute")
     RATELIMIT_EXPORTS = os.environ.get("RATELIMIT_EXPORTS", "10 per minute")
-    # No X-RateLimit-* headers on every response (each read the limiter storage); a 429 still
-    # carries Retry-After (app/errors.py).
-    RATELIMIT_HEADERS_ENABLED = False
     LOG_JSON = _env_bool("LOG_JSON", True)
     TESTING = False
 

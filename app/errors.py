@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import render_template, request
-from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.auth.limits import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +88,12 @@ def register_error_handlers(app) -> None:
         return _error_response(400, "El formulario expiró o no es válido. Recargue la página e "
                                     "intente de nuevo.")
 
-    @app.errorhandler(RateLimitExceeded)
-    def _throttled(err: RateLimitExceeded):
-        # Our limits carry a Spanish error_message (app/auth/limits.py); others get the generic one.
-        message = err.description if getattr(err.limit, "error_message", None) else MESSAGES[429]
-        log.warning("rate limit exceeded on %s %s: %s", request.method, request.path, err.limit.limit)
-        body, status = _error_response(429, message)
-        # Retry-After (DOMAIN §20): the breached window's reset. X-RateLimit-* headers are off
-        # (RATELIMIT_HEADERS_ENABLED): computing them read the limiter storage on every response.
-        from app.extensions import limiter
-        breached = limiter.current_limit
-        wait = max(1, breached.reset_at - int(time.time())) if breached is not None else 60
-        return body, status, {"Retry-After": str(wait)}
+    @app.errorhandler(RateLimited)
+    def _throttled(err: RateLimited):
+        log.warning("rate limit exceeded on %s %s: %s", request.method, request.path, err.limit)
+        body, status = _error_response(429, err.message)
+        # Retry-After (DOMAIN §20): seconds until the breached window resets.
+        return body, status, {"Retry-After": str(err.retry_after)}
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

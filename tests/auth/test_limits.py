@@ -168,3 +168,24 @@ def test_limits_can_be_switched_off_per_app(client):
     # The shared test app runs with RATELIMIT_ENABLED=False (tests, benchmarks).
     statuses = _statuses(lambda: client.post("/login", data={"username": "nadie", "password": "x"}), 8)
     assert 429 not in statuses
+
+
+def test_an_unreachable_redis_never_fails_a_request(tmp_path_factory):
+    """A Redis outage: the counters move to process memory, the limits still hold, nothing 500s."""
+    app, cleanup = make_test_app(tmp_path_factory, RATELIMIT_ENABLED=True, RATELIMIT_ANON="3 per minute",
+                                 RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    try:
+        client = _client(app)
+        assert _statuses(lambda: client.get("/login"), 3) == [200] * 3
+        resp = client.get("/login")
+        assert resp.status_code == 429 and 0 < int(resp.headers["Retry-After"]) <= 61
+    finally:
+        cleanup()
+
+
+def test_retry_after_is_the_rest_of_the_window(limited):
+    client = _logged_in(limited)
+    for _ in range(3):
+        client.post("/_probe/vender", data={"status": 201})
+    resp = client.post("/_probe/vender", data={"status": 201})
+    assert resp.status_code == 429 and 1 <= int(resp.headers["Retry-After"]) <= 61
