@@ -23,6 +23,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(load_config(config_name))
+    from app.auth.cookie_session import VerifiedCookieSessionInterface
+    app.session_interface = VerifiedCookieSessionInterface()
     app.config.update(overrides)
     finalise_secret_key(app)
     os.makedirs(app.instance_path, exist_ok=True)

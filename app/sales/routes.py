@@ -19,10 +19,12 @@ from app.sales import drafts, entry, page, queries
 from app.sales.entry import EntryError
 from app.sales.forms import GroupForm
 from app.sales.schemas import LineInput, SaleRejected
+from app.sales.urls import ticket_url
 from app.scope import current_scope
 from app.tz import utcnow
 
 bp = Blueprint("sales", __name__)
+bp.add_app_template_global(ticket_url, "ticket_url")
 
 
 @bp.app_template_filter("tiquete_estado")
@@ -524,7 +526,7 @@ def sell():
         scope=scope)
     resp = make_response(html)
     return trigger(resp, "ticket-sold", {"id": str(info["id"]), "numero": info["number"],
-                                         "imprimir": url_for("sales.ticket_print", ticket_id=info["id"])})
+                                         "imprimir": ticket_url("sales.ticket_print", info["id"])})
 
 
 def _sold_info(session, ticket, label: str | None) -> dict:
