@@ -204,12 +204,9 @@ def upsert(conn, rows: Sequence[tuple[AccKey, Decimal]]) -> dict[tuple, Decimal]
 
 def totals_before(rows: Sequence[tuple[AccKey, Decimal]], totals: dict[tuple, Decimal]) -> dict[tuple, Decimal]:
     """A(n) / S without this ticket (the upsert's new totals minus the ticket's own deltas), keyed
-    by the all-strings AccKey form the restriction engine normalises to."""
-    out = {}
-    for key, delta in rows:
-        k = _key(key)
-        out[(str(key.sorteo_id), k[0], k[1], k[2], k[3])] = totals[k] - delta
-    return out
+    by the rows' own AccKeys: the context's ids, which the restriction engine looks up first (no
+    all-strings fallback map to build)."""
+    return {key: totals[_key(key)] - delta for key, delta in rows}
 
 
 class AccumulatorStrategy:
