@@ -2,8 +2,9 @@
 
 - BENCH_STRATEGY=sorteo_lock swaps the sale's limit check for the per-sorteo advisory-lock
   variant of DOMAIN §11.1 (bench/sales_sorteo_lock.py) — benchmark only, never in production.
-- BENCH_VARIANT=two_step runs the accumulator sale in two statements (upsert, check, insert), as
-  before the one-statement path, for side-by-side runs.
+- BENCH_VARIANT (variants joined by "+"): two_step runs the accumulator sale in two statements (upsert, check, insert), as
+  before the one-statement path, for side-by-side runs; si<ms> sets the GIL switch interval
+  (sys.setswitchinterval) to <ms> milliseconds in each worker.
 - BENCH_TIMING_DIR=<dir> wraps the app in a middleware that appends each POST's server time
   (WSGI call, microseconds) to <dir>/<pid>.txt, for the single-seller "server time" figure.
 - BENCH_ENDPOINT=internal adds POST /bench/vender (a minimal route doing what /venta/vender does:
@@ -28,7 +29,12 @@ if os.environ.get("BENCH_STRATEGY") == "sorteo_lock":
     from sales_sorteo_lock import install  # noqa: E402
     install()
 
-if os.environ.get("BENCH_VARIANT") == "two_step":
+_variants = set(filter(None, os.environ.get("BENCH_VARIANT", "").split("+")))
+for _v in _variants:
+    if _v.startswith("si"):  # "si1": the interpreter's GIL switch interval set to 1 ms (default 5 ms)
+        sys.setswitchinterval(float(_v[2:]) / 1000)
+
+if "two_step" in _variants:
     # The sale as before the one-statement path: accumulator upsert, check, then the insert.
     from app.sales import sale_path
     sale_path.STRATEGY.one_statement = False
