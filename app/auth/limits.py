@@ -128,10 +128,7 @@ class _Counters:
         return self._call("test", item, self.prefix, *ids)
 
     def retry_after(self, item, *ids) -> int:
-        try:
-            reset = self._call("get_window_stats", item, self.prefix, *ids).reset_time
-        except Exception:  # noqa: BLE001
-            return int(item.get_expiry())
+        reset = self._call("get_window_stats", item, self.prefix, *ids).reset_time
         return max(1, int(reset - time.time()) + 1)
 
 
