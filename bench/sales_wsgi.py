@@ -4,7 +4,8 @@
   variant of DOMAIN §11.1 (bench/sales_sorteo_lock.py) — benchmark only, never in production.
 - BENCH_VARIANT (variants joined by "+"): two_step runs the accumulator sale in two statements (upsert, check, insert), as
   before the one-statement path, for side-by-side runs; si<ms> sets the GIL switch interval
-  (sys.setswitchinterval) to <ms> milliseconds in each worker.
+  (sys.setswitchinterval) to <ms> milliseconds in each worker; nofk runs the workers' connections
+  with session_replication_role=replica (no foreign-key triggers), to price the RI checks.
 - BENCH_TIMING_DIR=<dir> wraps the app in a middleware that appends each POST's server time
   (WSGI call, microseconds) to <dir>/<pid>.txt, for the single-seller "server time" figure.
 - BENCH_ENDPOINT=internal adds POST /bench/vender (a minimal route doing what /venta/vender does:
@@ -33,6 +34,19 @@ _variants = set(filter(None, os.environ.get("BENCH_VARIANT", "").split("+")))
 for _v in _variants:
     if _v.startswith("si"):  # "si1": the interpreter's GIL switch interval set to 1 ms (default 5 ms)
         sys.setswitchinterval(float(_v[2:]) / 1000)
+
+if "nofk" in _variants:
+    # Measurement only: the workers' connections skip foreign-key (and all other) triggers
+    # (session_replication_role=replica, superuser), to price the RI checks of a sale.
+    from sqlalchemy import event
+
+    from app.extensions import db
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _no_triggers(dbapi_conn, _record):
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SET session_replication_role = replica")
+            dbapi_conn.commit()
 
 if "two_step" in _variants:
     # The sale as before the one-statement path: accumulator upsert, check, then the insert.
