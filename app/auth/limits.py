@@ -153,12 +153,13 @@ def user_key() -> str:
 
 
 def _raise_if_spent(counters: _Counters, config_key: str, scope: str, key: str, message: str,
-                    *, hit: bool = True, on_breach=None) -> None:
+                    *, hit: bool = True, on_breach=None) -> RateLimitItem:
+    """Hit (or only test) the limit; raise RateLimited when spent. Returns the limit checked."""
     text = current_app.config[config_key]
     item = _item(text)
     allowed = counters.hit(item, scope, key) if hit else counters.test(item, scope, key)
     if allowed:
-        return
+        return item
     if on_breach is not None:
         on_breach()
     raise RateLimited(message, counters.retry_after(item, scope, key), text)
@@ -215,10 +216,10 @@ def sales_limit(view):
         if counters is None:
             return view(*args, **kwargs)
         key = user_key()
-        _raise_if_spent(counters, "RATELIMIT_SALES", "sales", key, SALES_MESSAGE, hit=False)
+        item = _raise_if_spent(counters, "RATELIMIT_SALES", "sales", key, SALES_MESSAGE, hit=False)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            counters.hit(_item(current_app.config["RATELIMIT_SALES"]), "sales", key)
+            counters.hit(item, "sales", key)
         return response
     return wrapper
 

@@ -103,7 +103,7 @@ def logout():
     login_row = getattr(g, "login_session", None) if current_user.is_authenticated else None
     if login_row is not None:
         with unit_of_work() as session:
-            services.logout(session, session.get(LoginSession, login_row.id), _user())
+            services.logout(session, _login_row(session), _user())
     flask_session.clear()
     return hx_redirect(url_for("auth.login"))
 
